@@ -1,0 +1,43 @@
+# FreeSpectra — build, test, demo, benchmark, validation.
+# Every target installs the Debian packages it needs when they are missing.
+
+SWIFT       ?= swift
+APT_PKGS    := libgsl-dev libopenblas-dev liblapacke-dev pkg-config
+RELEASE     := -c release
+# Tests run optimised (the numerics are 10–50× slower in debug) with testability on.
+TEST_FLAGS  := -c release -Xswiftc -enable-testing
+BIN          = $$($(SWIFT) build $(RELEASE) --show-bin-path)
+OUT         ?= out
+
+.PHONY: deps build demo test bench validate clean
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build $(RELEASE)
+
+demo: build
+	@mkdir -p $(OUT)
+	$(BIN)/freespec jacobian --activation tanh --weights gaussian,orthogonal --depth 4,16,64 --q-star 0.05 --plot $(OUT)/demo-tanh.svg
+	$(BIN)/freespec jacobian --activation relu --weights gaussian,orthogonal --depth 4,16,64 --sigma-w 1.4142135623730951 --sigma-b 0 --plot $(OUT)/demo-relu.svg
+	@echo "plots: $(OUT)/demo-tanh.svg $(OUT)/demo-relu.svg"
+
+test: deps
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	$(SWIFT) test $(TEST_FLAGS) --skip-build
+
+bench: build
+	$(BIN)/FreeSpectraBench
+
+validate: build
+	@mkdir -p Docs/validation
+	$(BIN)/freespec validate --report Docs/validation/REPORT.md
+
+clean:
+	rm -rf .build $(OUT)

@@ -1,0 +1,165 @@
+import ComplexModule
+import Foundation
+import RealModule
+
+/// φ(x) = x. φ′ ≡ 1, so D² = I.
+public struct Linear: Activation {
+    public init() {}
+    public var name: String { "linear" }
+    public func value(_ x: Double) -> Double { x }
+    public func derivative(_ x: Double) -> Double { 1 }
+    public func derivativeSquaredAtoms(q: Double) -> [(location: Double, mass: Double)]? { [(1, 1)] }
+}
+
+/// φ(x) = max(x, αx) with slope α ∈ [0, 1) for x < 0; α = 0 is ReLU.
+///
+/// φ′(√q h)² takes the value 1 or α², each with probability 1/2 (h symmetric), whatever q.
+public struct LeakyReLU: Activation {
+    public let slope: Double
+    public init(slope: Double) throws {
+        try require(slope, "leaky-relu slope", { $0 >= 0 && $0 < 1 }, "in [0, 1)")
+        self.slope = slope
+    }
+    public var name: String { slope == 0 ? "relu" : "leaky-relu(\(slope))" }
+    public func value(_ x: Double) -> Double { x > 0 ? x : slope * x }
+    public func derivative(_ x: Double) -> Double { x > 0 ? 1 : slope }
+    public var kinks: [Double] { [0] }
+    public func derivativeSquaredAtoms(q: Double) -> [(location: Double, mass: Double)]? {
+        [(slope * slope, 0.5), (1, 0.5)]
+    }
+}
+
+/// φ(x) = max(−1, min(1, x)). φ′(√q h)² is Bernoulli: 1 with probability
+/// p = P(|√q h| < 1) = erf(1/√(2q)), else 0.
+public struct HardTanh: Activation {
+    public init() {}
+    public var name: String { "hard-tanh" }
+    public func value(_ x: Double) -> Double { max(-1, min(1, x)) }
+    public func derivative(_ x: Double) -> Double { abs(x) < 1 ? 1 : 0 }
+    public var kinks: [Double] { [-1, 1] }
+    public func derivativeSquaredAtoms(q: Double) -> [(location: Double, mass: Double)]? {
+        let p = erf(1 / (2 * q).squareRoot())
+        return [(0, 1 - p), (1, p)]
+    }
+}
+
+/// φ(x) = tanh x; φ′ = sech² x has poles at ±iπ/2.
+public struct Tanh: Activation {
+    public init() {}
+    public var name: String { "tanh" }
+    public func value(_ x: Double) -> Double { tanh(x) }
+    public func derivative(_ x: Double) -> Double { let c = cosh(x); return 1 / (c * c) }
+    public func derivative(complex x: Complex<Double>) -> Complex<Double>? {
+        let c = Complex<Double>.cosh(x)
+        return 1 / (c * c)
+    }
+    public var analyticStripHalfWidth: Double { .pi / 2 }
+}
+
+/// φ(x) = erf x (not rescaled); φ′(x) = (2/√π) e^{−x²}, entire.
+public struct Erf: Activation {
+    public init() {}
+    public var name: String { "erf" }
+    public func value(_ x: Double) -> Double { erf(x) }
+    public func derivative(_ x: Double) -> Double { 1.1283791670955126 * exp(-x * x) }
+    public func derivative(complex x: Complex<Double>) -> Complex<Double>? {
+        Complex(1.1283791670955126) * Complex.exp(-(x * x))
+    }
+}
+
+/// φ(x) = 1/(1 + e^{−x}); φ′ = σ(1 − σ) has poles at ±iπ.
+public struct Sigmoid: Activation {
+    public init() {}
+    public var name: String { "sigmoid" }
+    public func value(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+    public func derivative(_ x: Double) -> Double { let s = value(x); return s * (1 - s) }
+    public func derivative(complex x: Complex<Double>) -> Complex<Double>? {
+        let s = 1 / (1 + Complex.exp(-x))
+        return s * (1 - s)
+    }
+    public var analyticStripHalfWidth: Double { .pi }
+}
+
+/// φ(x) = x Φ(x) (exact GELU, Φ the standard normal CDF); φ′ = Φ(x) + x ϕ(x), entire.
+public struct GELU: Activation {
+    public init() {}
+    public var name: String { "gelu" }
+    public func value(_ x: Double) -> Double { x * 0.5 * erfc(-x / 2.squareRoot()) }
+    public func derivative(_ x: Double) -> Double {
+        0.5 * erfc(-x / 2.squareRoot()) + x * 0.3989422804014327 * exp(-0.5 * x * x)
+    }
+    public func derivative(complex x: Complex<Double>) -> Complex<Double>? {
+        normalCDF(complex: x) + x * Complex(0.3989422804014327) * Complex.exp(-(x * x) / 2)
+    }
+}
+
+/// φ(x) = x σ(x) (SiLU / swish); φ′ = σ + xσ(1 − σ), poles at ±iπ.
+public struct SiLU: Activation {
+    public init() {}
+    public var name: String { "silu" }
+    public func value(_ x: Double) -> Double { x / (1 + exp(-x)) }
+    public func derivative(_ x: Double) -> Double { let s = 1 / (1 + exp(-x)); return s + x * s * (1 - s) }
+    public func derivative(complex x: Complex<Double>) -> Complex<Double>? {
+        let s = 1 / (1 + Complex.exp(-x))
+        return s + x * s * (1 - s)
+    }
+    public var analyticStripHalfWidth: Double { .pi }
+}
+
+/// Φ(x + iy) for small |y| by its Taylor series in iy about the real point x:
+/// Φ^{(n)}(x) = (−1)^{n−1} He_{n−1}(x) ϕ(x). Used only on contours with |y| ≲ 0.5, where
+/// 40 terms are far below double precision.
+func normalCDF(complex z: Complex<Double>) -> Complex<Double> {
+    let x = z.real, y = z.imaginary
+    var sum = Complex(0.5 * erfc(-x / 2.squareRoot()))
+    let pdf = 0.3989422804014327 * exp(-0.5 * x * x)
+    // He_{k}: He_0 = 1, He_1 = x, He_{k+1} = x He_k − k He_{k−1}.
+    var hePrevious = 0.0, he = 1.0
+    var power = Complex<Double>(1)  // (iy)^n / n!
+    for n in 1...40 {
+        power = power * Complex(0, y / Double(n))
+        let derivative = (n % 2 == 1 ? 1.0 : -1.0) * he * pdf  // Φ^{(n)} = (−1)^{n−1} He_{n−1} ϕ
+        sum = sum + power * Complex(derivative)
+        let next = x * he - Double(n - 1) * hePrevious
+        hePrevious = he
+        he = next
+        if power.length * abs(he) * pdf < 1e-18 && n > 4 { break }
+    }
+    return sum
+}
+
+/// The built-in activations by their command-line names: `linear`, `relu`,
+/// `leaky-relu` (slope 0.01 unless given as `leaky-relu:0.2`), `hard-tanh`, `tanh`,
+/// `erf`, `sigmoid`, `gelu`, `silu`.
+public enum Activations {
+    public static let names = ["linear", "relu", "leaky-relu", "hard-tanh", "tanh", "erf", "sigmoid", "gelu", "silu"]
+
+    /// The activation named `spec`; `leaky-relu:α` sets the slope.
+    /// - Throws: `invalidArgument` for an unknown name or a bad slope.
+    public static func named(_ spec: String) throws -> any Activation {
+        let parts = spec.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
+        let name = parts.first ?? ""
+        if parts.count == 2 && name != "leaky-relu" {
+            throw NumericalError.invalidArgument("activation '\(name)' takes no parameter")
+        }
+        switch name {
+        case "linear": return Linear()
+        case "relu": return try LeakyReLU(slope: 0)
+        case "leaky-relu":
+            guard parts.count == 2 else { return try LeakyReLU(slope: 0.01) }
+            guard let slope = Double(parts[1]) else {
+                throw NumericalError.invalidArgument("leaky-relu slope '\(parts[1])' is not a number")
+            }
+            return try LeakyReLU(slope: slope)
+        case "hard-tanh", "hardtanh": return HardTanh()
+        case "tanh": return Tanh()
+        case "erf": return Erf()
+        case "sigmoid": return Sigmoid()
+        case "gelu": return GELU()
+        case "silu", "swish": return SiLU()
+        default:
+            throw NumericalError.invalidArgument(
+                "unknown activation '\(spec)'; known: \(names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope)")
+        }
+    }
+}
