@@ -1,0 +1,221 @@
+import ComplexModule
+import Foundation
+import RealModule
+
+/// The law of D² = φ′(√q h)² for h ~ N(0, 1): the squared slopes of a layer whose
+/// preactivations have variance q.
+///
+/// Its moment transform M(u) = E[D²/(u − D²)] is stored as a finite sum of simple poles,
+///
+///     M(u) = Σ_k c_k x_k/(u − x_k),
+///
+/// exact for piecewise-linear φ (the x_k are the finitely many values of φ′², the c_k their
+/// probabilities), and a quadrature for smooth φ. For smooth φ the integral over x = √q h is
+/// taken on a polygonal contour x + iy(x) lifted off the real axis in the direction that keeps
+/// Im φ′(x + iy)² ≤ 0; then u − φ′(x + iy)² never vanishes for Im u ≥ 0, and the sum is the
+/// analytic continuation of M from the upper half-plane down to and onto the real axis, with
+/// no loss of accuracy as u approaches the support (the pitfall of real-axis quadrature in
+/// DESIGN.md). The panels are graded geometrically towards the critical points of φ′², where
+/// the contour must return to the axis, so poles near those points stay resolved.
+///
+/// Exact moments E[D^{2k}] are computed separately by adaptive GSL quadrature on the real line.
+public struct DerivativeSquaredLaw: Sendable {
+    /// The activation's name and the preactivation variance q.
+    public let activationName: String
+    public let q: Double
+    /// Point masses (piecewise-linear φ only); empty for a smooth law.
+    public let atoms: [Atom]
+    /// m_k = E[D^{2k}], k = 1 … 8.
+    public let moments: [Double]
+    /// The closed convex hull [inf D², sup D²] of the support.
+    public let supportHull: ClosedRange<Double>
+    /// Pole locations x_k and residue weights c_k of M.
+    let poles: [Complex<Double>]
+    let poleWeights: [Complex<Double>]
+
+    /// Whether the law is a finite sum of atoms (M exact, closed-form S-transform).
+    public var isAtomic: Bool { !atoms.isEmpty }
+
+    /// The law for `activation` at preactivation variance `q` > 0.
+    ///
+    /// - Throws: `invalidArgument` for q ≤ 0 or NaN; `didNotConverge` if a moment integral
+    ///   fails.
+    public init(activation: any Activation, q: Double) throws {
+        try require(q, "q", { $0 > 0 }, "positive")
+        activationName = activation.name
+        self.q = q
+        if let discrete = activation.derivativeSquaredAtoms(q: q) {
+            var merged: [Double: Double] = [:]
+            for (x, p) in discrete where p > 0 { merged[x, default: 0] += p }
+            let sorted = merged.sorted { $0.key < $1.key }
+            atoms = sorted.map { Atom(location: $0.key, mass: $0.value) }
+            moments = (1...8).map { k in sorted.reduce(0) { $0 + $1.value * pow($1.key, Double(k)) } }
+            supportHull = sorted.first!.key...sorted.last!.key
+            poles = sorted.map { Complex($0.key) }
+            poleWeights = sorted.map { Complex($0.value) }
+            return
+        }
+        atoms = []
+        let sq = q.squareRoot()
+        let breakpoints = activation.kinks.map { $0 / sq }
+        moments = try (1...8).map { k in
+            try Quadrature.gaussianExpectation({ h in pow(activation.derivative(sq * h), Double(2 * k)) },
+                                               breakpoints: breakpoints)
+        }
+        let contour = LiftedContour(activation: activation, q: q)
+        poles = contour.poles
+        poleWeights = contour.weights
+        supportHull = contour.range
+    }
+
+    /// A law given directly by its atoms (e.g. a Bernoulli mask), for heterogeneous or
+    /// experimental layers. Masses must be positive and sum to 1 within 1e-12; locations ≥ 0.
+    public init(atoms given: [Atom], name: String = "atomic") throws {
+        guard !given.isEmpty, given.allSatisfy({ $0.mass > 0 && $0.location >= 0 && $0.location.isFinite }),
+              abs(given.reduce(0) { $0 + $1.mass } - 1) < 1e-12 else {
+            throw NumericalError.invalidArgument("atoms need positive masses summing to 1 at finite locations ≥ 0")
+        }
+        activationName = name
+        q = .nan
+        let sorted = given.sorted { $0.location < $1.location }
+        atoms = sorted
+        moments = (1...8).map { k in sorted.reduce(0) { $0 + $1.mass * pow($1.location, Double(k)) } }
+        supportHull = sorted.first!.location...sorted.last!.location
+        poles = sorted.map { Complex($0.location) }
+        poleWeights = sorted.map { Complex($0.mass) }
+    }
+
+    /// M(u) and M′(u), for Im u ≥ 0 (the continuation onto the real axis from above).
+    @inline(__always)
+    public func momentTransform(_ u: Complex<Double>) -> (value: Complex<Double>, derivative: Complex<Double>) {
+        var mr = 0.0, mi = 0.0, dr = 0.0, di = 0.0
+        let ur = u.real, ui = u.imaginary
+        poles.withUnsafeBufferPointer { x in
+            poleWeights.withUnsafeBufferPointer { c in
+                for k in 0..<x.count {
+                    // t = c x/(u − x); dM = −c x/(u − x)² = −t/(u − x).
+                    let ar = ur - x[k].real, ai = ui - x[k].imaginary
+                    let inv = 1 / (ar * ar + ai * ai)
+                    let rr = ar * inv, ri = -ai * inv  // 1/(u − x)
+                    let cxr = c[k].real * x[k].real - c[k].imaginary * x[k].imaginary
+                    let cxi = c[k].real * x[k].imaginary + c[k].imaginary * x[k].real
+                    let tr = cxr * rr - cxi * ri, ti = cxr * ri + cxi * rr
+                    mr += tr; mi += ti
+                    dr -= tr * rr - ti * ri
+                    di -= tr * ri + ti * rr
+                }
+            }
+        }
+        return (Complex(mr, mi), Complex(dr, di))
+    }
+
+    /// Mass of the atom at 0 (e.g. 1/2 for ReLU).
+    public var massAtZero: Double { atoms.first { $0.location == 0 }?.mass ?? 0 }
+}
+
+/// The polygonal contour and Gauss–Legendre panels for a smooth law (see
+/// `DerivativeSquaredLaw`). Works in x = √q h, where the Gaussian weight is N(0, q).
+struct LiftedContour {
+    var poles: [Complex<Double>] = []
+    var weights: [Complex<Double>] = []
+    var range: ClosedRange<Double> = 0...0
+
+    private static let rule = GaussLegendreRule(points: 8)
+
+    init(activation: any Activation, q: Double) {
+        let sq = q.squareRoot()
+        let xMax = 9 * sq  // Gaussian mass beyond is 2e-19
+        let g: (Double) -> Double = { x in let d = activation.derivative(x); return d * d }
+        // g′ by complex step where φ′ is analytic (exact to rounding), else central differences.
+        let step = 1e-30
+        let gPrime: (Double) -> Double = { x in
+            if let d = activation.derivative(complex: Complex(x, step)) {
+                return 2 * d.real * d.imaginary / step
+            }
+            let hh = 1e-6 * max(1, abs(x))
+            return (g(x + hh) - g(x - hh)) / (2 * hh)
+        }
+        let canLift = activation.derivative(complex: Complex(0.1, 0.1)) != nil
+        // Critical points of g: sign changes of g′ on a fine scan, refined by bisection.
+        let scanCount = 4000
+        var critical: [Double] = []
+        var previousX = -xMax, previousD = gPrime(-xMax)
+        for i in 1...scanCount {
+            let x = -xMax + 2 * xMax * Double(i) / Double(scanCount)
+            let d = gPrime(x)
+            if d == 0 || (d > 0) != (previousD > 0) {
+                var lo = previousX, hi = x, dLo = previousD
+                for _ in 0..<60 {
+                    let mid = 0.5 * (lo + hi)
+                    let dm = gPrime(mid)
+                    if (dm > 0) == (dLo > 0) && dm != 0 { lo = mid; dLo = dm } else { hi = mid }
+                }
+                critical.append(0.5 * (lo + hi))
+            }
+            previousX = x; previousD = d
+        }
+        // Remove duplicates closer than the scan step.
+        var uniqueCritical: [Double] = []
+        for c in critical where uniqueCritical.last.map({ abs($0 - c) > 1e-9 }) ?? true { uniqueCritical.append(c) }
+
+        // Range of g on the real line: its values at critical points and the ends.
+        let values = uniqueCritical.map(g) + [g(-xMax), g(xMax), g(0)]
+        range = values.min()!...values.max()!
+
+        // Panel breakpoints: uniform of width ≤ min(0.125, √q/2), graded ×2 towards each
+        // critical point down to 1e-7.
+        let width = min(0.125, sq / 2)
+        var breaks = Set<Double>()
+        var x = -xMax
+        while x < xMax { breaks.insert(x); x += width }
+        breaks.insert(xMax)
+        for c in uniqueCritical {
+            var d = width
+            while d > 1e-7 * max(1, sq) {
+                breaks.insert(c - d); breaks.insert(c + d)
+                d /= 2
+            }
+            breaks.insert(c)
+        }
+        let sortedBreaks = breaks.filter { $0 >= -xMax && $0 <= xMax }.sorted()
+
+        // Height of the lift: against g′ (so Im g ≤ 0 to first order), bounded so the first
+        // order dominates (|y| ≤ ½|g′/g″|), the phase of g turns by ≤ ½ rad (|y| ≤ ½ g/|g′|),
+        // and the contour stays well inside the strip of analyticity.
+        let strip = activation.analyticStripHalfWidth
+        let cap = min(0.25, strip.isFinite ? strip / 4 : 0.25)
+        func lift(_ x: Double) -> Double {
+            guard canLift else { return 0 }
+            let d1 = gPrime(x)
+            if d1 == 0 { return 0 }
+            let hh = 1e-5 * max(1, abs(x))
+            let d2 = (gPrime(x + hh) - gPrime(x - hh)) / (2 * hh)
+            let gx = g(x)
+            var y = min(cap, 0.5 * abs(d1) / max(abs(d2), 1e-300), 0.5 * gx / abs(d1))
+            // Keep Im g ≤ 0 at the vertex itself; halve the lift until it holds.
+            for _ in 0..<30 {
+                let z = Complex(x, -(d1 > 0 ? 1 : -1) * y)
+                if let d = activation.derivative(complex: z), (d * d).imaginary <= 1e-15 * gx { break }
+                y /= 2
+            }
+            return -(d1 > 0 ? 1 : -1) * y
+        }
+        let vertices = sortedBreaks.map { Complex($0, lift($0)) }
+        let normalization = 1 / (2 * Double.pi * q).squareRoot()
+        let rule = LiftedContour.rule
+        for j in 0..<(vertices.count - 1) {
+            let a = vertices[j], b = vertices[j + 1]
+            let half = (b - a) / 2, mid = (a + b) / 2
+            for i in 0..<rule.nodes.count {
+                let node = mid + half * Complex(rule.nodes[i])
+                let gaussian = Complex(normalization) * Complex.exp(-(node * node) / Complex(2 * q))
+                let weight = half * Complex(rule.weights[i]) * gaussian
+                if weight.length < 1e-22 { continue }
+                let slope: Complex<Double>
+                if canLift, let d = activation.derivative(complex: node) { slope = d } else { slope = Complex(activation.derivative(node.real)) }
+                poles.append(slope * slope)
+                weights.append(weight)
+            }
+        }
+    }
+}
