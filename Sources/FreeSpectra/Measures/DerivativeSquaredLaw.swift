@@ -88,7 +88,17 @@ public struct DerivativeSquaredLaw: Sendable {
     /// M(u) and M′(u), for Im u ≥ 0 (the continuation onto the real axis from above).
     @inline(__always)
     public func momentTransform(_ u: Complex<Double>) -> (value: Complex<Double>, derivative: Complex<Double>) {
-        var mr = 0.0, mi = 0.0, dr = 0.0, di = 0.0
+        let r = momentTransformWithComplement(u)
+        return (r.value, r.derivative)
+    }
+
+    /// M(u), M′(u) and 1 + M(u) = Σ c_k u/(u − x_k), the last summed directly so it keeps
+    /// its relative accuracy where M(u) → −1 (u → 0, the bottom of deep spectra).
+    @inline(__always)
+    func momentTransformWithComplement(_ u: Complex<Double>)
+        -> (value: Complex<Double>, derivative: Complex<Double>, complement: Complex<Double>)
+    {
+        var mr = 0.0, mi = 0.0, dr = 0.0, di = 0.0, pr = 0.0, pi = 0.0
         let ur = u.real, ui = u.imaginary
         poles.withUnsafeBufferPointer { x in
             poleWeights.withUnsafeBufferPointer { c in
@@ -101,12 +111,15 @@ public struct DerivativeSquaredLaw: Sendable {
                     let cxi = c[k].real * x[k].imaginary + c[k].imaginary * x[k].real
                     let tr = cxr * rr - cxi * ri, ti = cxr * ri + cxi * rr
                     mr += tr; mi += ti
+                    // c u/(u − x)
+                    let cur = c[k].real * ur - c[k].imaginary * ui, cui = c[k].real * ui + c[k].imaginary * ur
+                    pr += cur * rr - cui * ri; pi += cur * ri + cui * rr
                     dr -= tr * rr - ti * ri
                     di -= tr * ri + ti * rr
                 }
             }
         }
-        return (Complex(mr, mi), Complex(dr, di))
+        return (Complex(mr, mi), Complex(dr, di), Complex(pr, pi))
     }
 
     /// Mass of the atom at 0 (e.g. 1/2 for ReLU).
@@ -217,5 +230,29 @@ struct LiftedContour {
                 weights.append(weight)
             }
         }
+    }
+}
+
+extension DerivativeSquaredLaw {
+    /// H(u) = E log(1 − D²/u) for Im u ≥ 0, the logarithmic potential whose derivative is
+    /// M(u)/u. Each term is log(u − x_k) − log u with both logarithms cut along the negative
+    /// imaginary axis: u − x_k and u lie in the closed upper half-plane, so the sum is
+    /// continuous there even when u sits on the real axis below the support (where the
+    /// principal log of the quotient would flip between ±iπ on rounding errors).
+    public func logPotential(_ u: Complex<Double>) -> Complex<Double> {
+        var h = Complex<Double>.zero
+        let logU = FreeMultiplicativeProduct.logUpper(u)
+        for k in poles.indices {
+            h = h + poleWeights[k] * (FreeMultiplicativeProduct.logUpper(u - poles[k]) - logU)
+        }
+        return h
+    }
+}
+
+extension DerivativeSquaredLaw {
+    /// Whether two laws are the same distribution (same activation and q, or same atoms).
+    func isSameLaw(as other: DerivativeSquaredLaw) -> Bool {
+        activationName == other.activationName && atoms == other.atoms
+            && (q == other.q || (q.isNaN && other.q.isNaN))
     }
 }

@@ -1,0 +1,142 @@
+import Foundation
+
+/// Mean-field signal propagation through a wide random network (Poole et al. 2016;
+/// Schoenholz et al. 2017): h^l = W^l x^{l−1} + b^l with W_ij ~ N(0, σ_w²/N), b_i ~ N(0, σ_b²).
+///
+/// - Length map: q^l = 𝓛(q^{l−1}) = σ_w² E[φ(√q^{l−1} h)²] + σ_b², h ~ N(0, 1).
+/// - q*: the stable fixed point of 𝓛.
+/// - χ(q) = σ_w² E[φ′(√q h)²], the mean squared singular value of one layer's Jacobian;
+///   m_1(J Jᵀ) = χ^L at q = q*. Critical (order–chaos boundary) when χ = 1.
+/// - Depth scale ξ = −1/log χ: the depth over which correlations of gradients decay or grow.
+public struct MeanField: Sendable {
+    public let activation: any Activation
+    public let sigmaW: Double
+    public let sigmaB: Double
+
+    /// - Throws: `invalidArgument` for σ_w ≤ 0, σ_b < 0 or NaN.
+    public init(activation: any Activation, sigmaW: Double, sigmaB: Double) throws {
+        try require(sigmaW, "sigma-w", { $0 > 0 }, "positive")
+        try require(sigmaB, "sigma-b", { $0 >= 0 }, "non-negative")
+        self.activation = activation
+        self.sigmaW = sigmaW
+        self.sigmaB = sigmaB
+    }
+
+    /// E[f(√q h)] for h ~ N(0, 1), split at the activation's kinks.
+    static func expectation(_ activation: any Activation, q: Double, _ f: @escaping (Double) -> Double) throws -> Double {
+        if q == 0 { return f(0) }
+        let s = q.squareRoot()
+        return try Quadrature.gaussianExpectation({ f(s * $0) }, breakpoints: activation.kinks.map { $0 / s })
+    }
+
+    /// 𝓛(q) = σ_w² E[φ(√q h)²] + σ_b².
+    public func lengthMap(_ q: Double) throws -> Double {
+        try require(q, "q", { $0 >= 0 }, "non-negative")
+        let a = activation
+        return sigmaW * sigmaW * (try Self.expectation(a, q: q) { let v = a.value($0); return v * v }) + sigmaB * sigmaB
+    }
+
+    /// χ(q) = σ_w² E[φ′(√q h)²].
+    public func chi(_ q: Double) throws -> Double {
+        let a = activation
+        return sigmaW * sigmaW * (try Self.expectation(a, q: q) { let d = a.derivative($0); return d * d })
+    }
+
+    /// The outcome of iterating the length map.
+    public enum FixedPoint: Sendable, Equatable {
+        /// A stable fixed point q* > 0 (or 0 when the map contracts to the origin).
+        case stable(Double)
+        /// Every q is fixed (a positively homogeneous φ at σ_w² E[φ(h)²] = 1, σ_b = 0, e.g.
+        /// ReLU at σ_w = √2): the slope law does not depend on q.
+        case marginal
+        /// q^l grows without bound.
+        case divergent
+    }
+
+    /// The stable fixed point of the length map reached from q = 1: sign changes of 𝓛(q) − q
+    /// on a logarithmic scan of [1e-12, 1e6], refined by Brent's method; the one the
+    /// iteration from q = 1 approaches is returned.
+    public func fixedPoint() throws -> FixedPoint {
+        let f: (Double) -> Double = { q in ((try? self.lengthMap(q)) ?? .nan) - q }
+        // Marginal: 𝓛(q) = q to rounding on the whole scan.
+        let probes = [1e-6, 1e-3, 1.0, 1e3]
+        if probes.allSatisfy({ abs(f($0)) <= 1e-10 * $0 }) { return .marginal }
+        // Follow the iteration long enough to know where it heads.
+        var q = 1.0
+        for _ in 0..<200 { q = try lengthMap(q); if q > 1e8 || !q.isFinite { return .divergent } }
+        var roots: [Double] = []
+        var previous = 1e-12, fPrevious = f(previous)
+        var t = log(1e-12)
+        while t < log(1e6) {
+            t += 0.05
+            let x = exp(t), fx = f(x)
+            if (fx > 0) != (fPrevious > 0), fx.isFinite, fPrevious.isFinite, fPrevious > 0 {
+                // A crossing from above to below the diagonal: a stable fixed point.
+                roots.append(try RootFinding.brent(f, in: previous, x))
+            }
+            previous = x; fPrevious = fx
+        }
+        if let best = roots.min(by: { abs(log($0 / max(q, 1e-300))) < abs(log($1 / max(q, 1e-300))) }),
+           q > 1e-10 {
+            return .stable(best)
+        }
+        if q <= 1e-10 { return .stable(0) }
+        return roots.isEmpty ? .divergent : .stable(roots[0])
+    }
+
+    /// ξ = −1/log χ, the depth scale (negative in the chaotic phase χ > 1, infinite at χ = 1).
+    public static func depthScale(chi: Double) -> Double { -1 / log(chi) }
+}
+
+/// The critical line χ(q*) = 1 of an activation.
+public enum CriticalLine {
+    /// The point (σ_w, σ_b) at which the network is critical with fixed point q*:
+    /// σ_w² = 1/E[φ′(√q* h)²], σ_b² = q* − σ_w² E[φ(√q* h)²].
+    ///
+    /// - Throws: `invalidArgument` for q* ≤ 0; `noSolution` when σ_b² < 0, i.e. no bias
+    ///   variance puts the network at that q* on the critical line (e.g. sigmoid at small q*,
+    ///   whose mean E φ = 1/2 alone exceeds q*).
+    public static func point(activation: any Activation, qStar: Double) throws -> (sigmaW: Double, sigmaB: Double) {
+        try require(qStar, "q-star", { $0 > 0 }, "positive")
+        let a = activation
+        let slope = try MeanField.expectation(a, q: qStar) { let d = a.derivative($0); return d * d }
+        guard slope > 0 else { throw NumericalError.noSolution("\(a.name) has E[φ′²] = 0 at q* = \(qStar)") }
+        let sigmaW2 = 1 / slope
+        let sigmaB2 = qStar - sigmaW2 * (try MeanField.expectation(a, q: qStar) { let v = a.value($0); return v * v })
+        guard sigmaB2 >= -1e-12 * qStar else {
+            throw NumericalError.noSolution(
+                "\(a.name) has no critical point with q* = \(qStar): it would need σ_b² = \(sigmaB2) < 0")
+        }
+        return (sigmaW2.squareRoot(), max(0, sigmaB2).squareRoot())
+    }
+
+    /// The critical point on the line with a given σ_w: q* solves E[φ′(√q* h)²] = 1/σ_w²
+    /// (Brent on a logarithmic bracket), then σ_b² = q* − σ_w² E[φ(√q* h)²].
+    ///
+    /// - Throws: `noSolution` when no q* > 0 gives χ = 1 at this σ_w, or when it needs
+    ///   σ_b² < 0.
+    public static func point(activation: any Activation, sigmaW: Double) throws -> (sigmaB: Double, qStar: Double) {
+        try require(sigmaW, "sigma-w", { $0 > 0 }, "positive")
+        let a = activation
+        let target = 1 / (sigmaW * sigmaW)
+        let g: (Double) -> Double = { q in
+            ((try? MeanField.expectation(a, q: q) { let d = a.derivative($0); return d * d }) ?? .nan) - target
+        }
+        var previous = 1e-8, gPrevious = g(previous)
+        var t = log(1e-8)
+        while t < log(1e4) {
+            t += 0.1
+            let q = exp(t), gq = g(q)
+            if gq.isFinite, gPrevious.isFinite, (gq > 0) != (gPrevious > 0) {
+                let qStar = try RootFinding.brent(g, in: previous, q)
+                let sigmaB2 = qStar - sigmaW * sigmaW * (try MeanField.expectation(a, q: qStar) { let v = a.value($0); return v * v })
+                guard sigmaB2 >= -1e-12 * qStar else {
+                    throw NumericalError.noSolution("\(a.name) at σ_w = \(sigmaW) is critical only at q* = \(qStar), which needs σ_b² = \(sigmaB2) < 0")
+                }
+                return (max(0, sigmaB2).squareRoot(), qStar)
+            }
+            previous = q; gPrevious = gq
+        }
+        throw NumericalError.noSolution("\(a.name) has no q* with χ = 1 at σ_w = \(sigmaW) (E[φ′²] never equals 1/σ_w² = \(target))")
+    }
+}

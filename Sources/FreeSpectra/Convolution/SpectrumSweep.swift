@@ -1,0 +1,157 @@
+import ComplexModule
+import Foundation
+import RealModule
+
+/// The density and distribution function of a spectrum at one point, given by t = log λ
+/// so that spectra spanning more decades than a Double can hold stay representable.
+public struct SpectralPoint: Sendable {
+    /// t = log λ (natural logarithm).
+    public let logX: Double
+    /// λ ρ(λ) = −Im M(λ + i0)/π: the density of log λ (natural log) of the continuous part.
+    public let logDensity: Double
+    /// μ((λ, ∞)), atoms included, from the closed-form log-potential (not from integrating ρ).
+    public let tail: Double
+    /// The solution there (nil above the support).
+    public let state: FreeMultiplicativeProduct.State?
+
+    /// λ = e^t (0 or ∞ outside the range of Double).
+    public var x: Double { Foundation.exp(logX) }
+    /// ρ(λ), the density of the continuous part in λ.
+    public var density: Double { logDensity * Foundation.exp(-logX) }
+    /// F(λ) = μ([0, λ]) = 1 − tail.
+    public var cdf: Double { 1 - tail }
+}
+
+extension FreeMultiplicativeProduct {
+    /// ρ and F at every t = log λ of `logXs`, which must be finite and sorted in decreasing
+    /// order.
+    ///
+    /// The physical branch is followed by continuation in log λ from the upper edge, where
+    /// the solution leaves the real axis as a square root: just below λ_max,
+    /// w ≈ w_e − i √(2(log λ_max − log λ)/Φ″). Each next point is predicted by secant
+    /// extrapolation and corrected by Newton's method; a step whose Newton iteration fails,
+    /// leaves the physical half-planes, or lands far from its prediction is halved, so the
+    /// continuation cannot jump to another root. Where the solution returns to the real axis
+    /// (a gap in the support) the density is 0 and the walk goes on along the real branch,
+    /// nudged off the axis at each step so it can re-enter a band.
+    ///
+    /// - Throws: `invalidArgument` for unsorted or non-finite t; `didNotConverge` if a
+    ///   step cannot be completed after 60 halvings.
+    public func evaluate(descendingLogX logXs: [Double], edge: Edge) throws -> [SpectralPoint] {
+        var walker = BranchWalker(product: self, edge: edge)
+        return try logXs.indices.map { i in
+            guard logXs[i].isFinite else { throw NumericalError.invalidArgument("log λ must be finite, got \(logXs[i])") }
+            if i > 0 && logXs[i] > logXs[i - 1] { throw NumericalError.invalidArgument("points must be sorted in decreasing order") }
+            return try walker.point(at: logXs[i])
+        }
+    }
+
+    /// ρ and F at every λ of `xs` (positive, decreasing); see `evaluate(descendingLogX:edge:)`.
+    public func evaluate(descending xs: [Double], edge: Edge) throws -> [SpectralPoint] {
+        for x in xs where !(x > 0 && x.isFinite) {
+            throw NumericalError.invalidArgument("λ must be positive and finite, got \(x)")
+        }
+        return try evaluate(descendingLogX: xs.map { Foundation.log($0) }, edge: edge)
+    }
+}
+
+/// Continuation along decreasing log x (see `FreeMultiplicativeProduct.evaluate`).
+struct BranchWalker {
+    typealias State = FreeMultiplicativeProduct.State
+    let product: FreeMultiplicativeProduct
+    let edge: FreeMultiplicativeProduct.Edge
+    private(set) var logX: Double
+    var lastLogX: Double { logX }
+    private(set) var state: State
+    private var previous: (logX: Double, state: State)?
+    private var atEdge = true
+
+    init(product: FreeMultiplicativeProduct, edge: FreeMultiplicativeProduct.Edge) {
+        self.product = product
+        self.edge = edge
+        logX = edge.logLocation
+        state = edge.state
+    }
+
+    private func predict(_ target: Double) -> State {
+        if atEdge {
+            if edge.isRegular {
+                let delta = max(0, edge.logLocation - target)
+                let dw = Complex(0, -(2 * delta / edge.curvature).squareRoot())
+                var s = edge.state
+                s.step(dw)
+                for k in s.u.indices {
+                    let mPrime = product.slopeGroups[k].law.momentTransform(s.u[k]).derivative
+                    s.u[k] = s.u[k] + dw / mPrime
+                }
+                return s
+            }
+            // Monotone edge: the solution sits just above the top of the slope laws.
+            var s = edge.state
+            s.step(s.w * Complex(0, -0.1))
+            for k in s.u.indices { s.u[k] = s.u[k] * Complex(1, 0.01) }
+            return s
+        }
+        guard let p = previous, p.logX != logX else { return nudged(state) }
+        let t = Complex((target - logX) / (logX - p.logX))
+        var s = state
+        s.step(t * (state.w - p.state.w))
+        for k in s.u.indices { s.u[k] = state.u[k] + t * (state.u[k] - p.state.u[k]) }
+        return nudged(s)
+    }
+
+    /// A state on (or next to) the real axis is pushed slightly into the physical
+    /// half-planes so Newton can find a complex root if one exists.
+    private func nudged(_ s: State) -> State {
+        var s = s
+        let tiny = 1e-6
+        let wScale = min(s.w.length, s.v.length)
+        if s.w.imaginary > -tiny * wScale { s.step(Complex(0, -tiny * wScale - s.w.imaginary)) }
+        for k in s.u.indices where s.u[k].imaginary < tiny * s.u[k].length {
+            s.u[k] = Complex(s.u[k].real, tiny * s.u[k].length)
+        }
+        return s
+    }
+
+    private func acceptable(_ corrected: State, _ predicted: State) -> Bool {
+        let closeW = (corrected.w - predicted.w).length <= 0.25 * max(min(predicted.w.length, predicted.v.length), min(corrected.w.length, corrected.v.length))
+        let closeU = corrected.u.indices.allSatisfy {
+            (corrected.u[$0] - predicted.u[$0]).length <= 0.25 * max(predicted.u[$0].length, corrected.u[$0].length)
+        }
+        return closeW && closeU
+    }
+
+    /// The spectral point at t = log λ ≤ the current position (0 density above the edge).
+    mutating func point(at t: Double) throws -> SpectralPoint {
+        if t >= edge.logLocation {
+            return SpectralPoint(logX: t, logDensity: 0, tail: 0, state: nil)
+        }
+        let s = try advance(to: t)
+        return SpectralPoint(logX: t, logDensity: max(0, -s.w.imaginary / .pi),
+                             tail: min(1, max(0, product.tailMass(s))), state: s)
+    }
+
+    /// Moves the solution to log x = `target` < current, returning the state there.
+    mutating func advance(to target: Double) throws -> State {
+        var stepTarget = target
+        var halvings = 0
+        while logX > target {
+            let predicted = predict(stepTarget)
+            if let s = product.newton(atLogZ: Complex(stepTarget, 0), from: predicted), acceptable(s, predicted) {
+                previous = (logX, state)
+                logX = stepTarget
+                state = s
+                atEdge = false
+                stepTarget = target
+                halvings = 0
+            } else {
+                halvings += 1
+                guard halvings <= 60 else {
+                    throw NumericalError.didNotConverge("branch continuation stalled at x = \(Foundation.exp(logX)) (target \(Foundation.exp(target)))")
+                }
+                stepTarget = logX - 0.5 * (logX - stepTarget)
+            }
+        }
+        return state
+    }
+}
