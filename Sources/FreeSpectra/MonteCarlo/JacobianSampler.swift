@@ -1,0 +1,239 @@
+import Foundation
+
+/// Wall-clock seconds spent in each stage of a Monte Carlo run, summed over samples.
+public struct MonteCarloTimings: Sendable, Equatable {
+    /// Drawing W^l (normals; and the QR factorisation for orthogonal weights).
+    public var weightSampling: Double = 0
+    /// Forward pass (or the independent draw of D^l) and the row scaling D^l·W^l.
+    public var forwardPass: Double = 0
+    /// The GEMMs J ← (D^l W^l)·J.
+    public var product: Double = 0
+    /// Singular values of J (LAPACK `dgesdd`).
+    public var eigenvalues: Double = 0
+    /// The whole run.
+    public var total: Double = 0
+    /// Floating-point operations of the product stage: 2N³ per GEMM, (L − 1)·S GEMMs
+    /// (the first layer needs none).
+    public var productFlops: Double = 0
+
+    /// Product-stage speed in GFLOP/s (0 when no GEMM ran).
+    public var productGFLOPS: Double { product > 0 ? productFlops / product / 1e9 : 0 }
+}
+
+/// The result of `JacobianSampler.sample`.
+public struct JacobianSamples: Sendable {
+    /// For each sample, the N eigenvalues of JJᵀ in ascending order.
+    public var eigenvalues: [[Double]]
+    /// For each sample, the empirical per-unit squared pre-activation length
+    /// q̂^l = ‖h^l‖²/N of layers l = 1…L, measured before any renormalisation (network mode);
+    /// q* repeated in independent mode. A drift away from q* flags finite-width q-walks.
+    public var preactivationLengths: [[Double]]
+    /// Where the time went.
+    public var timings: MonteCarloTimings
+}
+
+/// Samples the input–output Jacobian J = D^L W^L ⋯ D^1 W^1 of random networks and returns
+/// the eigenvalues of JJᵀ.
+///
+/// Algorithm, per sample (memory O(N²) whatever L: three N × N buffers reused across layers):
+/// 1. x⁰ = a standard Gaussian vector rescaled to ‖x⁰‖² = N·q*.
+/// 2. For l = 1…L: draw W^l (Gaussian N(0, σ_w²/N), or σ_w·Haar by sign-corrected QR);
+///    network mode: b^l ~ N(0, σ_b² I), h^l = W^l x^{l−1} + b^l (`dgemv`), optionally
+///    rescale h^l to q̂ = q*, D^l = diag φ′(h^l), x^l = φ(h^l); independent mode:
+///    D^l = diag φ′(√q*·z), z ~ N(0, I).
+///    Then J ← (D^l W^l)·J: rows of W^l scaled by D^l, one `dgemm` (J¹ = D¹W¹ needs none).
+/// 3. λ(JJᵀ) = σ(J)² by `dgesdd` — accurate down to ≈ ε²·λ_max, where the eigenvalues of
+///    JJᵀ by `dsyevd` would be rounding noise below ≈ ε·λ_max.
+///
+/// Random streams: sample s draws its weights from the xoshiro256** stream "seed jumped s
+/// times" and everything else (x⁰, b, z) from an independent stream ("seed long-jumped, then
+/// jumped s times"). So a sample is reproducible on its own, and for the linear activation the
+/// two modes give bit-identical J.
+public enum JacobianSampler {
+    /// Samples `configuration.samples` networks; see `JacobianSampler`.
+    ///
+    /// - Parameter progress: called after every layer with (layers done, total layers =
+    ///   samples·depth), on the calling thread. The library never prints.
+    /// - Throws: `invalidArgument` for bad parameters (see
+    ///   `NetworkSamplingConfiguration.validate`); `noSolution` when J over- or underflows
+    ///   to a non-finite value; `library` when LAPACK fails.
+    public static func sample(
+        _ configuration: NetworkSamplingConfiguration, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> JacobianSamples {
+        try configuration.validate()
+        let start = ContinuousClock.now
+        var workspace = try Workspace(width: configuration.width, ensemble: configuration.weights)
+        let base = Xoshiro256StarStar(seed: configuration.seed)
+        var auxiliaryBase = base
+        auxiliaryBase.longJump()
+        var eigenvalues: [[Double]] = []
+        var lengths: [[Double]] = []
+        var timings = MonteCarloTimings()
+        var weightStream = base
+        var auxiliaryStream = auxiliaryBase
+        for s in 0..<configuration.samples {
+            var w = weightStream, a = auxiliaryStream
+            let (lambda, q) = try workspace.sampleOne(
+                configuration, weights: &w, auxiliary: &a, timings: &timings
+            ) { layer in progress?(s * configuration.depth + layer, configuration.samples * configuration.depth) }
+            eigenvalues.append(lambda)
+            lengths.append(q)
+            weightStream.jump()
+            auxiliaryStream.jump()
+        }
+        timings.total = seconds(since: start)
+        return JacobianSamples(eigenvalues: eigenvalues, preactivationLengths: lengths, timings: timings)
+    }
+
+    /// The eigenvalues of JJᵀ, ascending, one array per sample; see `sample`.
+    public static func sampleEigenvalues(
+        _ configuration: NetworkSamplingConfiguration, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> [[Double]] {
+        try sample(configuration, progress: progress).eigenvalues
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// The reusable buffers of one run.
+    struct Workspace {
+        let n: Int
+        var weight: [Double]
+        var jacobian: [Double]
+        var next: [Double]
+        var x: [Double]
+        var h: [Double]
+        var d: [Double]
+        var rDiagonal: [Double]
+        let qr: LinearAlgebra.QRWorkspace?
+        let svd: LinearAlgebra.SingularValueWorkspace
+
+        init(width n: Int, ensemble: WeightEnsemble) throws {
+            self.n = n
+            weight = [Double](repeating: 0, count: n * n)
+            jacobian = weight
+            next = weight
+            x = [Double](repeating: 0, count: n)
+            h = x
+            d = x
+            rDiagonal = x
+            qr = ensemble == .orthogonal ? try LinearAlgebra.QRWorkspace(rows: n, columns: n) : nil
+            svd = try LinearAlgebra.SingularValueWorkspace(rows: n, columns: n)
+        }
+
+        mutating func sampleOne(
+            _ c: NetworkSamplingConfiguration, weights: inout Xoshiro256StarStar,
+            auxiliary: inout Xoshiro256StarStar, timings: inout MonteCarloTimings,
+            layerDone: (Int) -> Void
+        ) throws -> ([Double], [Double]) {
+            let n = self.n
+            let nd = Double(n)
+            var lengths: [Double] = []
+            lengths.reserveCapacity(c.depth)
+            let phi = c.activation
+            if c.mode == .network {
+                // x⁰: Gaussian direction, length² = N q*.
+                x.withUnsafeMutableBufferPointer { auxiliary.fillNormal($0) }
+                let norm2 = x.reduce(0) { $0 + $1 * $1 }
+                let factor = norm2 > 0 ? (nd * c.qStar / norm2).squareRoot() : 0
+                for i in 0..<n { x[i] *= factor }
+            }
+            for layer in 1...c.depth {
+                // Weights.
+                var t = ContinuousClock.now
+                try weight.withUnsafeMutableBufferPointer { wp in
+                    switch c.weights {
+                    case .gaussian:
+                        weights.fillNormal(wp, standardDeviation: c.sigmaW / nd.squareRoot())
+                    case .orthogonal:
+                        weights.fillNormal(wp)
+                        try RandomMatrices.orthonormalize(wp.baseAddress!, rows: n, columns: n, scale: c.sigmaW, workspace: qr!)
+                    }
+                }
+                timings.weightSampling += JacobianSampler.seconds(since: t)
+
+                // D^l and the forward pass.
+                t = ContinuousClock.now
+                switch c.mode {
+                case .network:
+                    h.withUnsafeMutableBufferPointer { auxiliary.fillNormal($0, standardDeviation: c.sigmaB) }
+                    weight.withUnsafeBufferPointer { wp in
+                        x.withUnsafeBufferPointer { xp in
+                            h.withUnsafeMutableBufferPointer { hp in
+                                LinearAlgebra.gemv(m: n, n: n, alpha: 1, a: wp.baseAddress!, lda: n,
+                                                   x: xp.baseAddress!, beta: 1, y: hp.baseAddress!)
+                            }
+                        }
+                    }
+                    let q = h.reduce(0) { $0 + $1 * $1 } / nd
+                    lengths.append(q)
+                    if c.renormalize && q > 0 {
+                        let factor = (c.qStar / q).squareRoot()
+                        for i in 0..<n { h[i] *= factor }
+                    }
+                    for i in 0..<n {
+                        d[i] = phi.derivative(h[i])
+                        x[i] = phi.value(h[i])
+                    }
+                case .independent:
+                    h.withUnsafeMutableBufferPointer { auxiliary.fillNormal($0, standardDeviation: c.qStar.squareRoot()) }
+                    lengths.append(c.qStar)
+                    for i in 0..<n { d[i] = phi.derivative(h[i]) }
+                }
+                // W ← D W (scale row i by d_i; column-major, so each column is scaled by d).
+                let target = layer == 1
+                weight.withUnsafeMutableBufferPointer { wp in
+                    d.withUnsafeBufferPointer { dp in
+                        jacobian.withUnsafeMutableBufferPointer { jp in
+                            for j in 0..<n {
+                                let column = wp.baseAddress! + j * n
+                                if target {
+                                    let out = jp.baseAddress! + j * n
+                                    for i in 0..<n { out[i] = dp[i] * column[i] }
+                                } else {
+                                    for i in 0..<n { column[i] *= dp[i] }
+                                }
+                            }
+                        }
+                    }
+                }
+                timings.forwardPass += JacobianSampler.seconds(since: t)
+
+                // J ← (D W) J.
+                if layer > 1 {
+                    t = ContinuousClock.now
+                    weight.withUnsafeBufferPointer { wp in
+                        jacobian.withUnsafeBufferPointer { jp in
+                            next.withUnsafeMutableBufferPointer { np in
+                                LinearAlgebra.gemm(m: n, n: n, k: n, alpha: 1, a: wp.baseAddress!, lda: n, transposeA: false,
+                                                   b: jp.baseAddress!, ldb: n, transposeB: false,
+                                                   beta: 0, c: np.baseAddress!, ldc: n)
+                            }
+                        }
+                    }
+                    swap(&jacobian, &next)
+                    timings.product += JacobianSampler.seconds(since: t)
+                    timings.productFlops += 2 * nd * nd * nd
+                }
+                layerDone(layer)
+            }
+
+            // Singular values of J.
+            let t = ContinuousClock.now
+            guard jacobian.allSatisfy({ $0.isFinite }) else {
+                throw NumericalError.noSolution(
+                    "the sampled Jacobian overflowed (non-finite entries) at depth \(c.depth); lower σ_w or the depth")
+            }
+            var sigma = [Double](repeating: 0, count: n)
+            try jacobian.withUnsafeMutableBufferPointer { jp in
+                try sigma.withUnsafeMutableBufferPointer { sp in
+                    try svd.singularValues(jp.baseAddress!, into: sp.baseAddress!)
+                }
+            }
+            timings.eigenvalues += JacobianSampler.seconds(since: t)
+            return (sigma.reversed().map { $0 * $0 }, lengths)
+        }
+    }
+}

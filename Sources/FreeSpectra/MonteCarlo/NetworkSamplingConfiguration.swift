@@ -1,0 +1,90 @@
+import Foundation
+
+/// How the diagonal factors D^l = diag φ′(h^l) of a sampled Jacobian are produced.
+public enum SamplingMode: String, Sendable, CaseIterable, Codable {
+    /// A real forward pass: h^l = W^l x^{l−1} + b^l, x^l = φ(h^l), D^l = diag φ′(h^l).
+    /// D^l is correlated with W^l at finite width, and the empirical q^l can drift from q*.
+    case network
+    /// Each D^l has i.i.d. diagonal entries φ′(√q*·z), z ~ N(0, 1), independent of every
+    /// W: exactly the free-probability model at finite N. A gap between this mode and the
+    /// theory is a finite-N or theory error; a gap between `network` and this mode is a
+    /// finite-width correlation or a q-drift effect.
+    case independent
+}
+
+/// The parameters of a Monte Carlo sample of the input–output Jacobian J = D^L W^L ⋯ D^1 W^1
+/// of a fully connected network of constant width N.
+///
+/// Mean-field quantities are inputs: the caller gives q* (normally the fixed point of the
+/// length map at (σ_w, σ_b)); nothing is solved here.
+public struct NetworkSamplingConfiguration: Sendable {
+    /// The activation φ (its `value` and `derivative` are used).
+    public var activation: any Activation
+    /// The law of each W^l.
+    public var weights: WeightEnsemble
+    /// Number of layers L ≥ 1.
+    public var depth: Int
+    /// Width N ≥ 1 of every layer (square W^l).
+    public var width: Int
+    /// Weight scale σ_w > 0: Gaussian entries N(0, σ_w²/N), or W = σ_w·Q.
+    public var sigmaW: Double
+    /// Bias scale σ_b ≥ 0: b^l_i ~ N(0, σ_b²) (network mode only).
+    public var sigmaB: Double
+    /// The per-unit squared length q* ≥ 0 of the input, ‖x⁰‖²/N = q* (network mode), and the
+    /// variance of the pre-activations in the law of D (independent mode).
+    public var qStar: Double
+    /// Number of independent networks S ≥ 1.
+    public var samples: Int
+    /// Seed of the xoshiro256** generator; the same seed gives the same eigenvalues.
+    public var seed: UInt64
+    /// Forward pass or independent D (see `SamplingMode`).
+    public var mode: SamplingMode
+    /// Network mode only: after each h^l = W^l x^{l−1} + b^l, rescale h^l by
+    /// √(q*/q̂^l), q̂^l = ‖h^l‖²/N, so that its empirical per-unit squared length is exactly q*
+    /// before φ and φ′ are applied. This removes the finite-width random walk of q^l (which
+    /// matters when the length map barely contracts) while keeping the D–W correlations.
+    public var renormalize: Bool
+
+    public init(
+        activation: any Activation, weights: WeightEnsemble, depth: Int, width: Int,
+        sigmaW: Double, sigmaB: Double, qStar: Double, samples: Int, seed: UInt64 = 1,
+        mode: SamplingMode = .network, renormalize: Bool = false
+    ) {
+        self.activation = activation
+        self.weights = weights
+        self.depth = depth
+        self.width = width
+        self.sigmaW = sigmaW
+        self.sigmaB = sigmaB
+        self.qStar = qStar
+        self.samples = samples
+        self.seed = seed
+        self.mode = mode
+        self.renormalize = renormalize
+    }
+
+    /// Number of N × N double buffers the sampler holds at once (W, J, J_next).
+    static let matrixBuffers = 3
+
+    /// Checks every parameter.
+    /// - Throws: `invalidArgument` naming the first bad parameter: width, depth or samples
+    ///   ≤ 0; σ_w ≤ 0 or not finite; σ_b < 0 or not finite; q* < 0 or not finite; or a width
+    ///   whose O(N²) buffers would not fit in physical memory.
+    public func validate() throws {
+        guard width > 0 else { throw NumericalError.invalidArgument("width must be a positive integer, got \(width)") }
+        guard depth > 0 else { throw NumericalError.invalidArgument("depth must be a positive integer, got \(depth)") }
+        guard samples > 0 else { throw NumericalError.invalidArgument("samples must be a positive integer, got \(samples)") }
+        try require(sigmaW, "σ_w", { $0 > 0 }, "finite and > 0")
+        try require(sigmaB, "σ_b", { $0 >= 0 }, "finite and ≥ 0")
+        try require(qStar, "q*", { $0 >= 0 }, "finite and ≥ 0")
+        guard width <= 46_340 else {
+            throw NumericalError.invalidArgument("width \(width) exceeds LAPACK's 32-bit indexing (N² < 2³¹)")
+        }
+        let bytes = Double(Self.matrixBuffers + 1) * Double(width) * Double(width) * 8
+        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes < 0.8 * available else {
+            throw NumericalError.invalidArgument(
+                "width \(width) needs about \(Int(bytes / 1e9)) GB of matrix buffers; this machine has \(Int(available / 1e9)) GB")
+        }
+    }
+}
