@@ -144,7 +144,20 @@ public struct FreeAdditiveConvolution: SpectralMeasure {
             }
             solved = s
             w = s.omega1
-            if eta == z.imaginary { break }
+            if eta == z.imaginary {
+                // On the real axis outside the support the fixed point is real; Newton stops
+                // with Im ω₁ ~ 1e-13 left over from the continuation. Snap it when the real
+                // point is an equally good, attracting (|T′| ≤ 1) fixed point.
+                if z.imaginary == 0 && w.imaginary != 0 {
+                    let snapped = Complex(w.real, 0)
+                    let r = residual(snapped, z), r0 = residual(w, z)
+                    if r.f.isFinite && r.f.length <= max(r0.f.length, 4e-15 * (scale + z.length)) * 10
+                        && r.tPrime.length <= 1 + 1e-9 {
+                        w = snapped
+                    }
+                }
+                break
+            }
             eta = eta * 0.25 > z.imaginary && eta * 0.25 > 1e-15 * scale ? eta * 0.25 : z.imaginary
         }
         return subordinationResult(w, z)
