@@ -111,9 +111,10 @@ import Testing
 
     /// Wishart with ratio c = 1 against the closed-form Marchenko–Pastur CDF, through both
     /// eigenvalue paths (dsyrk + dsyevd in `wishart`, dgesdd in the Jacobian sampler with a
-    /// linear depth-1 network, where JJᵀ = WWᵀ). N = 400, S = 4: tolerance from
-    /// `MonteCarloTolerance` = 1.36/√1600 + 1/400 ≈ 0.0365. The same sample against MP with
-    /// the wrong scale 1.25 must disagree (KS ≈ 0.08), so the test can fail.
+    /// linear depth-1 network, where JJᵀ = WWᵀ). N = 400, S = 4: the default
+    /// `MonteCarloTolerance` 1.36/√1600 + 4/400 = 0.044, and a tight 3/N = 0.0075 (observed
+    /// ≈ 1/N: eigenvalues are rigid). The same sample against MP with the wrong scale 1.25
+    /// (sup |F₁ − F₁.₂₅| = 0.071) must disagree, so the test can fail.
     @Test func wishartMatchesMarchenkoPastur() throws {
         let n = 400, s = 4
         var g = Xoshiro256StarStar(seed: 5)
@@ -130,6 +131,7 @@ import Testing
             let spectrum = try EmpiricalSpectrum(samples: samples)
             let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: { marchenkoPasturCDF($0) }, width: n)
             #expect(verdict.agrees, "\(verdict.reason)")
+            #expect(verdict.ks < 3.0 / Double(n), "KS \(verdict.ks)")
             let wrong = try MonteCarloVerdict.compare(spectrum, theoryCDF: { marchenkoPasturCDF($0, scale: 1.25) }, width: n)
             #expect(!wrong.agrees, "\(wrong.reason)")
         }
