@@ -54,7 +54,7 @@ public struct GramActivationMoments: Sendable, Equatable, Codable {
         guard mean.isFinite, second.isFinite, stein.isFinite else {
             throw NumericalError.invalidArgument("activation '\(activation.name)' has non-finite Gaussian moments at σ_wσ_x = \(s)")
         }
-        guard second > 1e-300 else {
+        guard second > 1e-24 * (second + mean * mean), second > 1e-300 else {
             throw NumericalError.invalidArgument("activation '\(activation.name)' is constant under N(0, \(s * s)) (η = 0): the Gram matrix vanishes")
         }
         let isCentred = abs(mean) <= 1e-12 * (second + mean * mean).squareRoot()
@@ -147,6 +147,12 @@ public struct NonlinearGram: SpectralMeasure {
     private var table: [CDFTable] = []
     /// A length scale of the spectrum (m₁ + 8·standard deviation), for the continuation.
     private let spread: Double
+    /// At a hard edge at 0 (support starting at 0): below `cutoff` = 1e-7·λ_max, where the
+    /// quartic's roots cluster at P = 1 − 1/ψ (t → ∞) and lose accuracy, ρ is continued as
+    /// ρ = x^{−α}(A + B x^β), with α = 2/3, β = 1/3 for linear f at n₀ = n₁ = m (two square
+    /// Wisharts, Fuss–Catalan edge) and α = β = 1/2 otherwise (a square sample-covariance
+    /// edge), A and B fitted to ρ at cutoff and 100·cutoff.
+    private var hardEdge: (cutoff: Double, alpha: Double, beta: Double, a: Double, b: Double)? = nil
 
     /// δ = η − ζ, the weight of the nonlinear (noise-like) part.
     public var delta: Double { eta - zeta }
@@ -187,9 +193,17 @@ public struct NonlinearGram: SpectralMeasure {
         let m2 = (eta * eta * (phi + psi) + self.zeta * self.zeta) / psi
         self.spread = m1 + 8 * max(m2 - m1 * m1, 0).squareRoot()
         self.support = try computeSupport()
+        if let first = support.first, first.lowerBound == 0 {
+            let c0 = 1e-7 * first.upperBound, c1 = 100 * c0
+            let (alpha, beta) = linear && phi == 1 && psi == 1 ? (2.0 / 3, 1.0 / 3) : (0.5, 0.5)
+            let y0 = density(c0) * pow(c0, alpha), y1 = density(c1) * pow(c1, alpha)
+            let b = (y1 - y0) / (pow(c1, beta) - pow(c0, beta))
+            let a = y0 - b * pow(c0, beta)
+            if a.isFinite, b.isFinite, a > 0 { hardEdge = (c0, alpha, beta, a, b) }
+        }
         self.table = try support.map { try CDFTable(interval: $0, density: self.density) }
         let mass = table.reduce(0) { $0 + $1.mass } + (atoms.first?.mass ?? 0)
-        guard abs(mass - 1) < 1e-5 else {
+        guard abs(mass - 1) < 1e-6 else {
             throw NumericalError.didNotConverge(
                 "Gram law (η = \(eta), ζ = \(zeta), φ = \(phi), ψ = \(psi)): total mass \(mass) ≠ 1 (density + atom); the support or root selection failed")
         }
@@ -326,6 +340,7 @@ public struct NonlinearGram: SpectralMeasure {
     /// is at most a third of the distance to the second nearest, else r moves toward 1.
     /// - Throws: `didNotConverge` if no unambiguous start is found; `didNotConverge` from GSL.
     public func physicalP(_ z: Complex<Double>) throws -> Complex<Double> {
+        if z.imaginary <= 0 && z.real < 0 { return Complex(try physicalPNegativeAxis(z.real)) }
         let x = z.real, yTarget = max(0, z.imaginary)
         let floor = 1e-9 * spread
         var height = max(10 * (spread + abs(x)), yTarget)
@@ -370,6 +385,39 @@ public struct NonlinearGram: SpectralMeasure {
         return p
     }
 
+    /// The physical (real) P at real z = x < 0, by continuation along the negative axis, where
+    /// G is analytic and P real: from x₀ = −10·(spread) (or x itself if further out), where P is
+    /// the root nearest 1 + ηt + p₂t², towards x in geometric steps with the same acceptance
+    /// test as `physicalP`. Near z = 0⁻ the roots pair up at distances O(|z|) (P → 1 − 1/φ,
+    /// 1 − 1/ψ, …), which a path along the imaginary direction would pass too closely.
+    func physicalPNegativeAxis(_ x: Double) throws -> Double {
+        var position = min(x, -10 * spread)
+        var current: Complex<Double>? = nil
+        for _ in 0..<30 {
+            let t = 1 / (psi * position)
+            let p2 = (eta * eta * (phi + psi) + zeta * zeta)
+            let (best, ratio) = try nearest(to: Complex(1 + eta * t + p2 * t * t), among: try roots(t: t))
+            if ratio < 0.1 { current = best; break }
+            position *= 4
+        }
+        guard var p = current else {
+            throw NumericalError.didNotConverge("Gram law: no unambiguous start for the continuation on the negative axis")
+        }
+        var r = 0.5
+        while position < x {
+            let next = min(x, position * r)
+            let (best, ratio) = try nearest(to: p, among: try roots(t: 1 / (psi * next)))
+            if ratio < 1.0 / 3 || r > 0.9999 {
+                p = best
+                position = next
+                r = max(0.5, r * r)
+            } else {
+                r = r.squareRoot()
+            }
+        }
+        return p.real
+    }
+
     /// The root nearest `target` and the ratio (distance to it)/(distance to the second nearest).
     private func nearest(to target: Complex<Double>, among roots: [Complex<Double>]) throws -> (Complex<Double>, Double) {
         let sorted = roots.map { ($0, ($0 - target).length) }.sorted { $0.1 < $1.1 }
@@ -406,16 +454,19 @@ public struct NonlinearGram: SpectralMeasure {
     }
 
     /// ρ(x) = −Im G(x + i0)/π = −ψ Im P/(πx) for x inside the support, 0 outside (the atom at
-    /// 0 is excluded); NaN if the root selection fails.
+    /// 0 is excluded); NaN if the root selection fails. Within 1e-7·λ_max of a hard edge at 0
+    /// the fitted edge law x^{−α}(A + Bx^β) is used instead (see `hardEdge`).
     public func density(_ x: Double) -> Double {
         guard x > 0, support.contains(where: { $0.contains(x) }) else { return 0 }
+        if let e = hardEdge, x < e.cutoff { return pow(x, -e.alpha) * max(0, e.a + e.b * pow(x, e.beta)) }
         guard let p = try? physicalPInSupport(x) else { return .nan }
         return max(0, -psi * p.imaginary / (.pi * x))
     }
 
     /// F(x) = μ((−∞, x]), atom included. The continuous part is tabulated at construction:
-    /// each support interval [a, b] is mapped by x = a + (b − a)(1 − cos θ)/2 (which makes the
-    /// integrand ρ(x)dx/dθ smooth at square-root edges and at a 1/√x hard edge), cut into 256
+    /// each support interval [a, b] is mapped by x = a + (b − a)((1 − cos θ)/2)^k, k = 1, or
+    /// k = 3 at a hard edge a = 0 (which makes the integrand ρ(x)dx/dθ smooth at square-root
+    /// edges and at x^{−1/2} or x^{−2/3} hard-edge divergences), cut into 256
     /// cells integrated by 8-point Gauss–Legendre, and F between nodes is a cubic Hermite
     /// interpolant in θ. Accuracy about 1e-8 in F (tests compare with adaptive quadrature).
     public func cdf(_ x: Double) -> Double {
@@ -606,14 +657,21 @@ struct CDFTable: Sendable {
     let values: [Double], slopes: [Double]
     var mass: Double { values.last ?? 0 }
 
+    /// The power k in x = a + (b − a)·u^k, u = (1 − cos θ)/2: 3 when a = 0 (a hard edge, where
+    /// ρ can diverge like x^{−1/2} or, for a product of square Wisharts, x^{−2/3}; then
+    /// ρ dx/dθ ~ θ^{2k/3−1} is smooth), else 1.
+    let power: Double
+
     init(interval: ClosedRange<Double>, density: (Double) -> Double, cells: Int = 256) throws {
         lower = interval.lowerBound
         upper = interval.upperBound
+        power = lower == 0 ? 3 : 1  // ρ below 1e-7·b is the power-law continuation
         let width = upper - lower, h = Double.pi / Double(cells)
-        let (a, w) = (lower, width)
+        let (a, w, k) = (lower, width, power)
         func integrand(_ theta: Double) -> Double {
-            let x = a + w * (1 - cos(theta)) / 2
-            return density(x) * w * sin(theta) / 2
+            let u = (1 - cos(theta)) / 2
+            let x = a + w * pow(u, k)
+            return density(x) * w * k * pow(u, k - 1) * sin(theta) / 2
         }
         let rule = GaussLegendreRule(points: 8)
         var values = [0.0], slopes = [integrand(1e-6 * h)]
@@ -636,8 +694,8 @@ struct CDFTable: Sendable {
     /// ∫_lower^x ρ by cubic Hermite interpolation in θ (clamped to the cell's values).
     func value(_ x: Double) -> Double {
         let cells = values.count - 1, h = Double.pi / Double(cells)
-        let u = max(-1, min(1, 1 - 2 * (x - lower) / (upper - lower)))
-        let theta = acos(u)
+        let u = pow(max(0, min(1, (x - lower) / (upper - lower))), 1 / power)
+        let theta = acos(1 - 2 * u)
         let j = min(cells - 1, max(0, Int(theta / h)))
         let s = (theta - Double(j) * h) / h
         let f0 = values[j], f1 = values[j + 1], d0 = slopes[j] * h, d1 = slopes[j + 1] * h
