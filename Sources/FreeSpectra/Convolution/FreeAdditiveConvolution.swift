@@ -144,10 +144,29 @@ public struct FreeAdditiveConvolution: SpectralMeasure {
             }
             solved = s
             w = s.omega1
-            if eta == z.imaginary { break }
+            if eta == z.imaginary {
+                // On the real axis outside the support the fixed point is real; Newton stops
+                // with Im ω₁ ~ 1e-13 left over from the continuation. Snap it when the real
+                // point is an equally good, attracting (|T′| ≤ 1) fixed point.
+                if z.imaginary == 0 { w = snappedToReal(w, z) }
+                break
+            }
             eta = eta * 0.25 > z.imaginary && eta * 0.25 > 1e-15 * scale ? eta * 0.25 : z.imaginary
         }
         return subordinationResult(w, z)
+    }
+
+    /// ω₁ with its imaginary part dropped when, on the real axis, the real point is an
+    /// equally good attracting (|T′| ≤ 1) fixed point; otherwise ω₁ unchanged.
+    func snappedToReal(_ w: Complex<Double>, _ z: Complex<Double>) -> Complex<Double> {
+        guard w.imaginary != 0 else { return w }
+        let snapped = Complex(w.real, 0)
+        let r = residual(snapped, z), r0 = residual(w, z)
+        if r.f.isFinite && r.f.length <= max(r0.f.length, 4e-15 * (scale + z.length)) * 10
+            && r.tPrime.length <= 1 + 1e-9 {
+            return snapped
+        }
+        return w
     }
 
     func subordinationResult(_ w1: Complex<Double>, _ z: Complex<Double>) -> Subordination {
@@ -182,7 +201,7 @@ public struct FreeAdditiveConvolution: SpectralMeasure {
             var w1: Complex<Double>? = nil
             if let p = previous, let s = newton(z, from: p, maxIterations: 30) {
                 if s.omega1.imaginary > tiny || (s.omega1.imaginary >= -tiny && s.tPrime.length <= 1 + 1e-9) {
-                    w1 = s.omega1
+                    w1 = snappedToReal(s.omega1, z)
                 }
             }
             if w1 == nil { w1 = try subordination(at: z).omega1 }

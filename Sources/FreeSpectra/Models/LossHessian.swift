@@ -311,3 +311,185 @@ public struct LossHessian: SpectralMeasure {
 
     static func scale(_ p: [Double], _ s: Double) -> [Double] { p.map { $0 * s } }
 }
+
+// MARK: - Critical energy and the 3/2 law
+
+extension LossHessian {
+    /// The critical energy ε_c(φ) in closed form: the ε at which the lower edge of the
+    /// spectrum reaches 0, i.e. the positive root of the discriminant of the cubic at z = 0,
+    /// 8ε² + (8φ² + 20φ − 1)ε + 2φ(φ − 1)³ = 0 (Docs/theory-hessian.md §5):
+    ///
+    ///     ε_c = (1 − 20φ − 8φ² + (1 + 8φ)^{3/2}) / 16
+    ///         = 4φ(1 − φ)³ / ((1 + 8φ)^{3/2} + 8φ² + 20φ − 1),
+    ///
+    /// evaluated in the second, cancellation-free form (the first loses ~|log₁₀ ε_c| digits
+    /// as φ → 1, where ε_c ≈ (2/27)(1 − φ)³). For φ ≥ 1 the spectrum has negative mass for
+    /// every ε > 0 (MP's lower edge is 0 at φ = 1, and for φ > 1 the smeared atom straddles
+    /// 0), so ε_c = 0. Source: Pennington & Bahri (ICML 2017) state ε_c; derived here.
+    /// - Throws: `invalidArgument` unless φ is finite and > 0.
+    public static func criticalEnergy(phi: Double) throws -> Double {
+        try require(phi, "φ (parameters / data points)", { $0 > 0 }, "finite and > 0")
+        if phi >= 1 { return 0 }
+        let s = 1 + 8 * phi
+        return 4 * phi * (1 - phi) * (1 - phi) * (1 - phi) / (s * s.squareRoot() + 8 * phi * phi + 20 * phi - 1)
+    }
+
+    /// ε_c(φ) numerically, without the closed form: Brent's method (GSL, relative tolerance
+    /// 1e-14) on ε ↦ λ_min(φ, ε), the lowest real root of the discriminant Δ(z) that bounds
+    /// the support, after bracketing by doubling/halving ε. 0 for φ ≥ 1.
+    /// - Throws: `invalidArgument` for bad φ; `didNotConverge` if no bracket is found.
+    public static func criticalEnergyNumeric(phi: Double) throws -> Double {
+        try require(phi, "φ (parameters / data points)", { $0 > 0 }, "finite and > 0")
+        if phi >= 1 { return 0 }
+        func lowerEdge(_ epsilon: Double) throws -> Double {
+            try LossHessian(phi: phi, epsilon: epsilon).support[0].lowerBound
+        }
+        var hi = 0.01, lo = 0.01
+        var steps = 0
+        while try lowerEdge(hi) > 0 {
+            hi *= 2; steps += 1
+            if steps > 60 { throw NumericalError.didNotConverge("ε_c(\(phi)): lower edge stays positive") }
+        }
+        lo = hi
+        steps = 0
+        while try lowerEdge(lo) <= 0 {
+            lo /= 2; steps += 1
+            if steps > 200 { throw NumericalError.didNotConverge("ε_c(\(phi)): lower edge stays ≤ 0") }
+        }
+        if lo == hi { hi = 2 * lo }
+        var failure: Error? = nil
+        let root = try RootFinding.brent({ e in
+            do { return try lowerEdge(e) } catch { failure = error; return .nan }
+        }, in: lo, hi, relativeTolerance: 1e-14)
+        if let failure { throw failure }
+        return root
+    }
+
+    /// G_e(φ): the double root of the cubic at z = 0, ε = ε_c(φ) (the value of G at the
+    /// lower edge when it touches 0). From ∂P/∂G = 6φεG² − 4εG + (φ − 1) = 0, the negative
+    /// root (G(0) < 0 below the support): G_e = −(1 − φ) / (2ε_c + √(4ε_c² + 6φε_c(1 − φ))).
+    /// - Throws: `invalidArgument` unless 0 < φ < 1.
+    public static func criticalEdgeCauchyTransform(phi: Double) throws -> Double {
+        try require(phi, "φ", { $0 > 0 && $0 < 1 }, "in (0, 1)")
+        let e = try criticalEnergy(phi: phi)
+        return -(1 - phi) / (2 * e + (4 * e * e + 6 * phi * e * (1 - phi)).squareRoot())
+    }
+
+    /// α₀(φ) in the 3/2 law α(ε, φ) ≈ α₀(φ)(ε − ε_c)^{3/2} for ε ↓ ε_c, analytically
+    /// (closed form in radicals through ε_c and G_e; Docs/theory-hessian.md §6):
+    ///
+    ///     α₀ = (2/(3π)) · √(2 P_z/P_GG) · (−2G_e)^{3/2},
+    ///     P_z = G_e(1 − φG_e),  P_GG = 4ε_c(3φG_e − 1),
+    ///
+    /// from ρ(x) ≈ (1/π)√(2P_z/P_GG · (x − λ_min)) at the edge and dλ_min/dε = 2G_e.
+    /// nil for φ ≥ 1, where there is no ε_c > 0 (α jumps to (1 − 1/φ)/2 at ε = 0⁺ instead).
+    /// - Throws: `invalidArgument` unless φ is finite and > 0.
+    public static func indexPrefactor(phi: Double) throws -> Double? {
+        try require(phi, "φ (parameters / data points)", { $0 > 0 }, "finite and > 0")
+        if phi >= 1 { return nil }
+        let e = try criticalEnergy(phi: phi)
+        let g = try criticalEdgeCauchyTransform(phi: phi)
+        let pz = g * (1 - phi * g)
+        let pgg = 4 * e * (3 * phi * g - 1)
+        return 2 / (3 * .pi) * (2 * pz / pgg).squareRoot() * Foundation.pow(-2 * g, 1.5)
+    }
+
+    /// One row of the critical-energy table for φ (see `CriticalEnergyRow`).
+    public static func criticalEnergyRow(phi: Double) throws -> CriticalEnergyRow {
+        let closed = try criticalEnergy(phi: phi)
+        let numeric = try criticalEnergyNumeric(phi: phi)
+        return CriticalEnergyRow(
+            phi: phi, epsilonC: closed, epsilonCNumeric: numeric, difference: numeric - closed,
+            alpha0: try indexPrefactor(phi: phi),
+            indexAt2EpsilonC: try LossHessian(phi: phi, epsilon: 2 * closed).index())
+    }
+}
+
+// MARK: - Results for scripts and the command line
+
+/// A density on a grid: x, ρ(x) (continuous part) and the CDF F(x) (atoms included).
+public struct HessianDensityTable: Sendable, Equatable, Codable {
+    public var x: [Double]
+    public var rho: [Double]
+    public var cdf: [Double]
+}
+
+/// A support interval [lower, upper] in a JSON-friendly shape.
+public struct SupportInterval: Sendable, Equatable, Codable {
+    public var lower: Double
+    public var upper: Double
+}
+
+/// Everything `freespec hessian` reports for one (φ, ε).
+public struct HessianPrediction: Sendable, Equatable, Codable {
+    public var phi: Double
+    public var epsilon: Double
+    /// α(ε, φ), the fraction of negative eigenvalues.
+    public var index: Double
+    /// ε_c(φ) (closed form; 0 for φ ≥ 1).
+    public var criticalEnergy: Double
+    /// m₁ … m₄, exact.
+    public var moments: [Double]
+    public var atoms: [Atom]
+    public var support: [SupportInterval]
+    public var lambdaMin: Double
+    public var lambdaMax: Double
+    public var density: HessianDensityTable
+}
+
+/// One row of `freespec critical-energy`.
+public struct CriticalEnergyRow: Sendable, Equatable, Codable {
+    public var phi: Double
+    /// ε_c from the closed form.
+    public var epsilonC: Double
+    /// ε_c from root finding on the lower edge.
+    public var epsilonCNumeric: Double
+    /// epsilonCNumeric − epsilonC.
+    public var difference: Double
+    /// α₀(φ) of the 3/2 law; nil (absent in JSON) for φ ≥ 1.
+    public var alpha0: Double?
+    /// α(2ε_c, φ) (0 for φ ≥ 1, where ε_c = 0).
+    public var indexAt2EpsilonC: Double
+}
+
+extension LossHessian {
+    /// ρ and F on `points` equally spaced abscissae covering [λ_min, λ_max] with a 2.5 %
+    /// margin each side. F is accumulated by adaptive quadrature between grid points with the
+    /// support edges as breakpoints (closed form for ε = 0), and includes atoms.
+    /// - Throws: `invalidArgument` for points < 2; `didNotConverge` if quadrature fails.
+    public func densityTable(points: Int = 401) throws -> HessianDensityTable {
+        guard points >= 2 else { throw NumericalError.invalidArgument("a density table needs ≥ 2 points, got \(points)") }
+        let width = lambdaMax - lambdaMin
+        let lo = lambdaMin - 0.025 * width, hi = lambdaMax + 0.025 * width
+        let x = (0..<points).map { lo + (hi - lo) * Double($0) / Double(points - 1) }
+        let rho = x.map(density)
+        var cdf: [Double]
+        if epsilon == 0 {
+            cdf = x.map(wishart.cdf)
+        } else {
+            cdf = [0]
+            var total = 0.0
+            for i in 1..<points {
+                for interval in support {
+                    let a = max(interval.lowerBound, x[i - 1]), b = min(interval.upperBound, x[i])
+                    if b > a {
+                        total += try Quadrature.integrate(density, from: a, to: b,
+                                                          absoluteTolerance: 1e-15, relativeTolerance: 1e-11)
+                    }
+                }
+                cdf.append(min(1, total))
+            }
+        }
+        return HessianDensityTable(x: x, rho: rho, cdf: cdf)
+    }
+
+    /// The full prediction for (φ, ε): index, ε_c, m₁…m₄, atoms, support, edges, density table.
+    public func prediction(points: Int = 401) throws -> HessianPrediction {
+        HessianPrediction(
+            phi: phi, epsilon: epsilon, index: try index(),
+            criticalEnergy: try Self.criticalEnergy(phi: phi),
+            moments: (1...4).map(moment), atoms: atoms,
+            support: support.map { SupportInterval(lower: $0.lowerBound, upper: $0.upperBound) },
+            lambdaMin: lambdaMin, lambdaMax: lambdaMax, density: try densityTable(points: points))
+    }
+}

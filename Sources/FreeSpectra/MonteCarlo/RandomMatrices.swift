@@ -77,6 +77,8 @@ public enum RandomMatrices {
     /// entries N(0, 2σ²/n), symmetric. Its R-transform is R(w) = σ² w.
     /// - Throws: `invalidArgument` for n ≤ 0 or a negative/non-finite variance.
     public static func wigner(size n: Int, variance: Double, using generator: inout Xoshiro256StarStar) throws -> DenseMatrix {
+        try LinearAlgebra.requireDimensions(n, n)
+        try require(variance, "variance", { $0 >= 0 }, "finite and ≥ 0")
         var m = try gaussian(rows: n, columns: n, variance: variance / Double(n), using: &generator)
         // (G + Gᵀ)/√2 has off-diagonal variance σ²/n and diagonal variance 2σ²/n.
         let s = 1 / 2.0.squareRoot()
