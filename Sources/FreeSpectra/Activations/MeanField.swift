@@ -107,7 +107,8 @@ public enum CriticalLine {
             throw NumericalError.noSolution(
                 "\(a.name) has no critical point with q* = \(qStar): it would need σ_b² = \(sigmaB2) < 0")
         }
-        return (sigmaW2.squareRoot(), max(0, sigmaB2).squareRoot())
+        // σ_b² within quadrature rounding of 0 is 0 (ReLU, linear).
+        return (sigmaW2.squareRoot(), sigmaB2 <= 1e-12 * qStar ? 0 : sigmaB2.squareRoot())
     }
 
     /// The critical point on the line with a given σ_w: q* solves E[φ′(√q* h)²] = 1/σ_w²

@@ -190,10 +190,13 @@ public struct FreeMultiplicativeProduct: Sendable {
         -> (r0: Complex<Double>, a: Complex<Double>, rk: [Complex<Double>], mPrime: [Complex<Double>])
     {
         let n = Double(depth)
-        let l1w = Self.logLower(s.v), lw = Self.logLower(s.w)
         let g = Double(gaussianCount)
-        var r0 = Complex(1 - n + g) * l1w + Complex(n - 1) * lw + Complex(logSigmaSquaredSum) - logZ
-        let a = Complex(1 - n + g) / s.v + Complex(n - 1) / s.w
+        // Terms with a zero coefficient are left out: at depth 1, w may pass through 0 (or
+        // 1 + w through 0 for one orthogonal layer) where their logarithms are singular.
+        var r0 = Complex(logSigmaSquaredSum) - logZ
+        var a = Complex<Double>.zero
+        if 1 - n + g != 0 { r0 = r0 + Complex(1 - n + g) * Self.logLower(s.v); a = a + Complex(1 - n + g) / s.v }
+        if n != 1 { r0 = r0 + Complex(n - 1) * Self.logLower(s.w); a = a + Complex(n - 1) / s.w }
         let useComplement = s.v.length < 0.5
         var rk: [Complex<Double>] = []
         var mp: [Complex<Double>] = []
@@ -225,7 +228,7 @@ public struct FreeMultiplicativeProduct: Sendable {
             guard dw.real.isFinite, dw.imaginary.isFinite else { return nil }
             var du = [Complex<Double>](repeating: .zero, count: slopeGroups.count)
             var scale = 1.0
-            let wScale = min(s.w.length, s.v.length)
+            let wScale = scaleOfW(s)
             if dw.length > 0.5 * wScale { scale = 0.5 * wScale / dw.length }
             for k in du.indices {
                 du[k] = (dw - rk[k]) / mp[k]
@@ -237,7 +240,7 @@ public struct FreeMultiplicativeProduct: Sendable {
             // Converged when the step is at rounding level, or when it is small and the
             // residuals are at rounding level (u near 0 or w near −1 cannot be resolved
             // to 1e-13 relative: their inverse maps lose those digits).
-            let stepSize = max(dw.length / min(s.w.length, s.v.length), du.indices.map { du[$0].length / s.u[$0].length }.max() ?? 0)
+            let stepSize = max(dw.length / wScale, du.indices.map { du[$0].length / s.u[$0].length }.max() ?? 0)
             let residualsTiny = r0.length <= 1e-13 * (1 + logZ.length)
                 && rk.allSatisfy { $0.length <= 1e-13 * max(1, s.w.length) }
             if scale == 1 && (stepSize <= 1e-13 || (stepSize <= 1e-9 && residualsTiny)) {
@@ -248,6 +251,16 @@ public struct FreeMultiplicativeProduct: Sendable {
             }
         }
         return nil
+    }
+
+    /// The size against which changes of w are measured: the distance of w from the
+    /// singular points (0 and −1) of the logarithms that appear with non-zero coefficient.
+    func scaleOfW(_ s: State) -> Double {
+        let n = Double(depth), g = Double(gaussianCount)
+        var scale = Double.infinity
+        if n != 1 { scale = min(scale, s.w.length) }
+        if 1 - n + g != 0 { scale = min(scale, s.v.length) }
+        return scale.isFinite ? scale : max(1, s.w.length)
     }
 
     /// The closed-form tail μ((x, ∞)) = Im H(x + i0)/π at a solved state.

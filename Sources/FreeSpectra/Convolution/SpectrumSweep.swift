@@ -60,6 +60,9 @@ struct BranchWalker {
     typealias State = FreeMultiplicativeProduct.State
     let product: FreeMultiplicativeProduct
     let edge: FreeMultiplicativeProduct.Edge
+    /// The edge the walk last started from: the upper edge, then the upper edge of each band
+    /// it enters from a gap.
+    private var start: FreeMultiplicativeProduct.Edge
     private(set) var logX: Double
     var lastLogX: Double { logX }
     private(set) var state: State
@@ -69,16 +72,27 @@ struct BranchWalker {
     init(product: FreeMultiplicativeProduct, edge: FreeMultiplicativeProduct.Edge) {
         self.product = product
         self.edge = edge
+        start = edge
         logX = edge.logLocation
         state = edge.state
     }
 
+    /// A walker resuming from a solved point below the edge.
+    init(product: FreeMultiplicativeProduct, edge: FreeMultiplicativeProduct.Edge, at point: SpectralPoint) {
+        self.init(product: product, edge: edge)
+        if let s = point.state {
+            logX = point.logX
+            state = s
+            atEdge = false
+        }
+    }
+
     private func predict(_ target: Double) -> State {
         if atEdge {
-            if edge.isRegular {
-                let delta = max(0, edge.logLocation - target)
-                let dw = Complex(0, -(2 * delta / edge.curvature).squareRoot())
-                var s = edge.state
+            if start.isRegular {
+                let delta = max(0, start.logLocation - target)
+                let dw = Complex(0, -(2 * delta / start.curvature).squareRoot())
+                var s = start.state
                 s.step(dw)
                 for k in s.u.indices {
                     let mPrime = product.slopeGroups[k].law.momentTransform(s.u[k]).derivative
@@ -86,10 +100,16 @@ struct BranchWalker {
                 }
                 return s
             }
-            // Monotone edge: the solution sits just above the top of the slope laws.
-            var s = edge.state
-            s.step(s.w * Complex(0, -0.1))
-            for k in s.u.indices { s.u[k] = s.u[k] * Complex(1, 0.01) }
+            // Monotone edge (λ_max is the image of the tops of the slope laws): each u_k sits
+            // just below its top, scaled like λ^{1/N}, and w follows from u_1.
+            var s = start.state
+            let n = Double(product.depth)
+            for k in s.u.indices {
+                let top = product.slopeGroups[k].law.supportHull.upperBound
+                s.u[k] = Complex(top * Foundation.exp((target - start.logLocation) / n), 1e-3 * top)
+            }
+            let w = product.slopeGroups[0].law.momentTransform(s.u[0]).value
+            s.step(w - s.w)
             return s
         }
         guard let p = previous, p.logX != logX else { return nudged(state) }
@@ -100,12 +120,16 @@ struct BranchWalker {
         return nudged(s)
     }
 
+    private func isReal(_ s: State) -> Bool {
+        abs(s.w.imaginary) <= 1e-12 * s.w.length && s.u.allSatisfy { abs($0.imaginary) <= 1e-12 * $0.length }
+    }
+
     /// A state on (or next to) the real axis is pushed slightly into the physical
     /// half-planes so Newton can find a complex root if one exists.
     private func nudged(_ s: State) -> State {
         var s = s
         let tiny = 1e-6
-        let wScale = min(s.w.length, s.v.length)
+        let wScale = product.scaleOfW(s)
         if s.w.imaginary > -tiny * wScale { s.step(Complex(0, -tiny * wScale - s.w.imaginary)) }
         for k in s.u.indices where s.u[k].imaginary < tiny * s.u[k].length {
             s.u[k] = Complex(s.u[k].real, tiny * s.u[k].length)
@@ -114,7 +138,7 @@ struct BranchWalker {
     }
 
     private func acceptable(_ corrected: State, _ predicted: State) -> Bool {
-        let closeW = (corrected.w - predicted.w).length <= 0.25 * max(min(predicted.w.length, predicted.v.length), min(corrected.w.length, corrected.v.length))
+        let closeW = (corrected.w - predicted.w).length <= 0.25 * max(product.scaleOfW(predicted), product.scaleOfW(corrected))
         let closeU = corrected.u.indices.allSatisfy {
             (corrected.u[$0] - predicted.u[$0]).length <= 0.25 * max(predicted.u[$0].length, corrected.u[$0].length)
         }
@@ -127,7 +151,10 @@ struct BranchWalker {
             return SpectralPoint(logX: t, logDensity: 0, tail: 0, state: nil)
         }
         let s = try advance(to: t)
-        return SpectralPoint(logX: t, logDensity: max(0, -s.w.imaginary / .pi),
+        // On the real branch (gaps, below the support) Im w is rounding noise of order
+        // 1e-40: anything below 1e-15 |w| is taken as zero so band edges are seen cleanly.
+        let density = -s.w.imaginary > 1e-15 * s.w.length ? -s.w.imaginary / .pi : 0
+        return SpectralPoint(logX: t, logDensity: density,
                              tail: min(1, max(0, product.tailMass(s))), state: s)
     }
 
@@ -137,7 +164,8 @@ struct BranchWalker {
         var halvings = 0
         while logX > target {
             let predicted = predict(stepTarget)
-            if let s = product.newton(atLogZ: Complex(stepTarget, 0), from: predicted), acceptable(s, predicted) {
+            if let s = product.newton(atLogZ: Complex(stepTarget, 0), from: predicted),
+               (atEdge && !start.isRegular) || acceptable(s, predicted) {
                 previous = (logX, state)
                 logX = stepTarget
                 state = s
@@ -145,7 +173,31 @@ struct BranchWalker {
                 stepTarget = target
                 halvings = 0
             } else {
+                if debugWalker { let r = product.newton(atLogZ: Complex(stepTarget, 0), from: predicted); print("FAIL", stepTarget, logX, atEdge, predicted.w, predicted.u, r?.w as Any, r?.u as Any) }
                 halvings += 1
+                if halvings == 40, !atEdge, let bandEdge = product.bandEdge(near: state, logX: logX) {
+                    // Stuck on the real branch at the upper edge of a band below a gap:
+                    // restart from that edge with the square-root predictor.
+                    start = bandEdge
+                    atEdge = true
+                    logX = min(logX, bandEdge.logLocation)
+                    state = bandEdge.state
+                    previous = nil
+                    stepTarget = target
+                    continue
+                }
+                if halvings == 50 || (atEdge && !start.isRegular && halvings == 2) {
+                    // Continuation along the real axis is stuck (a monotone edge, or a branch
+                    // point the predictor cannot pass): reach the target instead through the
+                    // upper half-plane, where the solution is analytic.
+                    if let s = product.descendFromInfinity(toLogX: target, logLambdaMax: edge.logLocation) {
+                        previous = nil
+                        logX = target
+                        state = s
+                        atEdge = false
+                        break
+                    }
+                }
                 guard halvings <= 60 else {
                     throw NumericalError.didNotConverge("branch continuation stalled at x = \(Foundation.exp(logX)) (target \(Foundation.exp(target)))")
                 }
@@ -155,3 +207,5 @@ struct BranchWalker {
         return state
     }
 }
+
+let debugWalker = ProcessInfo.processInfo.environment["FS_DEBUG"] != nil

@@ -83,7 +83,7 @@ extension FreeMultiplicativeProduct {
             t += 0.25
             guard let d = try? realLogZ(exp(t)).derivative, d.isFinite else { break }
             lastGood = t
-            if previousDerivative < 0 && d >= 0 { bracket = (previous, t); break }
+            if previousDerivative < 0 && d > 0 { bracket = (previous, t); break }
             previous = t; previousDerivative = d
         }
         guard let (a, b) = bracket else {
@@ -98,5 +98,113 @@ extension FreeMultiplicativeProduct {
         let h = 1e-4 * wEdge
         let curvature = (try realLogZ(wEdge + h).derivative - realLogZ(wEdge - h).derivative) / (2 * h)
         return Edge(logLocation: logZ, state: state, curvature: curvature, isRegular: true)
+    }
+
+    /// log z and d log z/dw along the real branch through `state` (w real), with each u_k
+    /// found by Newton's method from the state's own u_k (so it stays on that branch).
+    func localRealLogZ(_ w: Double, from state: State) -> (logZ: Double, derivative: Double, state: State)? {
+        let n = Double(depth), g = Double(gaussianCount)
+        guard w > -1, w != 0 else { return nil }
+        var value = (1 - n + g) * Foundation.log(1 + w) + (n - 1) * Foundation.log(abs(w)) + logSigmaSquaredSum
+        var derivative = (1 - n + g) / (1 + w) + (n - 1) / w
+        var us: [Complex<Double>] = []
+        for (k, group) in slopeGroups.enumerated() {
+            var u = state.u[k].real
+            var mPrime = 0.0
+            var converged = false
+            for _ in 0..<100 {
+                let m = group.law.momentTransform(Complex(u, 0))
+                mPrime = m.derivative.real
+                let step = (m.value.real - w) / mPrime
+                u -= step
+                if abs(step) <= 1e-15 * abs(u) { converged = true; break }
+            }
+            guard converged, u > 0 else { return nil }
+            value += Double(group.count) * Foundation.log(u)
+            derivative += Double(group.count) / (u * mPrime)
+            us.append(Complex(u, 0))
+        }
+        return (value, derivative, State(w: Complex(w, 0), u: us))
+    }
+
+    /// The upper edge of a band just below a gap, found from a real state in the gap near it:
+    /// the critical point of log z(w) along the real branch (secant iteration on d log z/dw),
+    /// with its curvature. Returns nil if the iteration fails.
+    func bandEdge(near state: State, logX: Double) -> Edge? {
+        var w0 = state.w.real
+        if debugWalker { print("BANDEDGE start", state.w, state.u, logX) }
+        guard let first = localRealLogZ(w0, from: state) else { if debugWalker { print("BANDEDGE first failed") }; return nil }
+        var d0 = first.derivative
+        var w1 = w0 * (1 + 1e-6)
+        var current = first.state
+        for _ in 0..<100 {
+            guard let r1 = localRealLogZ(w1, from: current) else { if debugWalker { print("BANDEDGE r1 failed", w1, w0, d0) }; return nil }
+            let d1 = r1.derivative
+            current = r1.state
+            if abs(w1 - w0) <= 1e-15 * abs(w1) || d1 == 0 { break }
+            let next = w1 - d1 * (w1 - w0) / (d1 - d0)
+            guard next.isFinite else { return nil }
+            w0 = w1; d0 = d1; w1 = next
+        }
+        guard let edge = localRealLogZ(w1, from: current) else { if debugWalker { print("BANDEDGE final failed", w1, w0, d0) }; return nil }
+        if debugWalker { print("BANDEDGE", w1, edge.logZ, logX, edge.derivative) }
+        let h = 1e-5 * abs(w1)
+        guard let plus = localRealLogZ(w1 + h, from: edge.state), let minus = localRealLogZ(w1 - h, from: edge.state) else { return nil }
+        let curvature = (plus.derivative - minus.derivative) / (2 * h)
+        guard curvature > 0, abs(edge.logZ - logX) < 1e-6 * max(1, abs(logX)) else { return nil }
+        return Edge(logLocation: edge.logZ, state: edge.state, curvature: curvature, isRegular: true)
+    }
+
+    /// The state at λ = e^t reached from far above the spectrum through the upper half-plane:
+    /// log z moves on the straight segment from log(100 λ_max) + iπ/4, where
+    /// w ≈ m_1/z + m_2/z² and u_k ≈ μ_1/w, down to t + i0. The solution is analytic along
+    /// the way (singularities lie on the real axis only), so this reaches the physical branch
+    /// wherever continuation along the real axis is blocked. Returns nil on failure.
+    func descendFromInfinity(toLogX t: Double, logLambdaMax: Double) -> State? {
+        guard let (logM1, normalized) = try? normalizedMoments(count: 2) else { return nil }
+        let start = Complex(logLambdaMax + Foundation.log(100), Double.pi / 4)
+        let z0inverse = Complex.exp(-start)
+        let ratio = Complex.exp(Complex(logM1, 0) - start)  // m_1/z
+        var w = ratio + ratio * ratio * Complex(normalized[1])
+        var us: [Complex<Double>] = []
+        for group in slopeGroups {
+            var u = Complex(group.law.moments[0]) / w
+            for _ in 0..<100 {
+                let m = group.law.momentTransform(u)
+                let step = (m.value - w) / m.derivative
+                u = u - step
+                if step.length <= 1e-15 * u.length { break }
+            }
+            us.append(u)
+        }
+        _ = z0inverse
+        var state = State(w: w, u: us)
+        guard let first = newton(atLogZ: start, from: state) else { return nil }
+        state = first
+        w = state.w
+        let end = Complex(t, 0)
+        var s = 0.0, h = 1.0 / 64
+        var previous: (Double, State)? = nil
+        while s < 1 {
+            let next = min(1, s + h)
+            var guess = state
+            if let (sp, p) = previous {
+                let f = Complex((next - s) / (s - sp))
+                guess.step(f * (state.w - p.w))
+                for k in guess.u.indices { guess.u[k] = state.u[k] + f * (state.u[k] - p.u[k]) }
+            }
+            let logZ = start + Complex(next) * (end - start)
+            if let r = newton(atLogZ: logZ, from: guess),
+               (r.w - guess.w).length <= 0.25 * max(scaleOfW(guess), scaleOfW(r)) {
+                previous = (s, state)
+                state = r
+                s = next
+                h = min(h * 1.5, 1.0 / 16)
+            } else {
+                h /= 2
+                if h < 1e-14 { return nil }
+            }
+        }
+        return state
     }
 }

@@ -12,7 +12,9 @@ public enum Quadrature {
         absoluteTolerance: Double = 1e-13, relativeTolerance: Double = 1e-11
     ) throws -> Double {
         guard a < b else { return a == b ? 0 : -(try integrate(f, from: b, to: a, breakpoints: breakpoints)) }
-        let inner = breakpoints.filter { $0 > a && $0 < b }.sorted()
+        // Distinct interior breakpoints only: a repeated point would make a zero-length
+        // subinterval, which QAGP reports as a singularity.
+        let inner = Array(Set(breakpoints.filter { $0 > a && $0 < b })).sorted()
         var points = [a] + inner + [b]
         let limit = 1000
         let workspace = gsl_integration_workspace_alloc(limit)!

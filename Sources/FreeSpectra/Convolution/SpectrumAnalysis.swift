@@ -1,0 +1,178 @@
+import Foundation
+
+/// The global picture of a product spectrum: its upper edge, a skeleton of solved points
+/// from λ_max down to where the continuous part has no mass left, and from these the
+/// support intervals, quantiles, and the mass and moments of the computed density.
+///
+/// Everything is expressed in t = log λ so that spectra spanning hundreds of decades (and
+/// beyond the range of Double at depth 10 000) remain representable.
+public struct SpectrumAnalysis: Sendable {
+    public let product: FreeMultiplicativeProduct
+    public let edge: FreeMultiplicativeProduct.Edge
+    /// The atoms of the product (Belinschi's rule, see `FreeMultiplicativeProduct.atoms`).
+    public let atoms: [Atom]
+    /// Solved points in decreasing t, from just below the edge to the bottom of the
+    /// continuous part, with steps adapted so F changes by ≤ 1 % and the density by ≤ 40 %
+    /// between neighbours.
+    public let skeleton: [SpectralPoint]
+
+    /// Mass of the continuous part, 1 − Σ atoms.
+    public var continuousMass: Double { continuousMassOf(atoms) }
+
+    /// Builds the edge and the skeleton.
+    ///
+    /// - Throws: `didNotConverge` if the continuation stalls, or after 200 000 steps.
+    public init(product: FreeMultiplicativeProduct) throws {
+        self.product = product
+        edge = try product.upperEdge()
+        atoms = product.atoms
+        skeleton = continuousMassOf(atoms) <= 1e-14 ? [] : try Self.buildSkeleton(product, edge, atoms)
+    }
+
+    /// See `skeleton`. A step is halved when F changes by more than 1 %, the density by more
+    /// than 40 %, or when it enters a band from a gap (so band edges are located to 1e-12 and
+    /// the panels next to them are graded).
+    private static func buildSkeleton(
+        _ product: FreeMultiplicativeProduct, _ edge: FreeMultiplicativeProduct.Edge, _ atoms: [Atom]
+    ) throws -> [SpectralPoint] {
+        var walker = BranchWalker(product: product, edge: edge)
+        var points: [SpectralPoint] = []
+        var t = edge.logLocation
+        var h = 1e-6
+        var last = SpectralPoint(logX: t, logDensity: 0, tail: 0, state: nil)
+        var peakDensity = 0.0
+        let continuous = 1 - atoms.reduce(0) { $0 + $1.mass }
+        for _ in 0..<200_000 {
+            var trial = walker
+            let p = try trial.point(at: t - h)
+            let dF = abs(p.tail - last.tail)
+            let ratio = last.logDensity > 0 && p.logDensity > 0 ? max(p.logDensity / last.logDensity, last.logDensity / p.logDensity) : 1
+            let crossesBandEdge = !points.isEmpty && (p.logDensity > 0) != (last.logDensity > 0)
+            if ((dF > 0.01 || ratio > 1.4) && h > 1e-9) || (crossesBandEdge && h > 1e-12 * max(1, abs(t))) {
+                h /= 2
+                continue
+            }
+            walker = trial
+            points.append(p)
+            last = p
+            t -= h
+            peakDensity = max(peakDensity, p.logDensity)
+            if dF < 0.003 && ratio < 1.15 { h = min(h * 1.5, 4) }
+            // Stop once the continuous part has no mass left below t: its CDF is below 1e-12
+            // or, where the closed-form CDF has reached its rounding floor, the density of
+            // log λ is 1e-14 of its peak and falling.
+            let below = p.cdf - atoms.filter { log($0.location) <= t }.reduce(0) { $0 + $1.mass }
+            if below < 1e-12 * max(continuous, 1e-300) || (below < 1e-6 && p.logDensity < 1e-14 * peakDensity && peakDensity > 0) {
+                break
+            }
+        }
+        return points
+    }
+
+    /// λ_max.
+    public var lambdaMax: Double { edge.location }
+
+    /// Intervals [a, b] (as log λ) on which the density is positive, from the skeleton; an
+    /// interval's ends are located to the skeleton's resolution.
+    public var logSupport: [ClosedRange<Double>] {
+        var intervals: [ClosedRange<Double>] = []
+        var upper: Double? = edge.logLocation
+        var previousT = edge.logLocation
+        for p in skeleton {
+            let inside = p.logDensity > 0
+            if inside, upper == nil { upper = previousT }
+            if !inside, let u = upper { intervals.append(p.logX...u); upper = nil }
+            previousT = p.logX
+        }
+        if let u = upper, let bottom = skeleton.last?.logX {
+            // Open at the bottom: the continuous part reaches down to 0 (log λ → −∞).
+            intervals.append(min(bottom, u)...u)
+        }
+        return intervals.reversed()
+    }
+
+    /// Whether the continuous part reaches down to λ = 0 (its lowest interval is open).
+    public var reachesZero: Bool { (skeleton.last?.logDensity ?? 0) > 0 }
+
+    /// F_c(t): the CDF of the continuous part alone, normalised to 1.
+    func continuousCDF(_ p: SpectralPoint) -> Double {
+        let atomsBelow = atoms.filter { $0.location > 0 && log($0.location) < p.logX }.reduce(0) { $0 + $1.mass }
+        let zero = atoms.first { $0.location == 0 }?.mass ?? 0
+        return (p.cdf - atomsBelow - zero) / max(continuousMass, 1e-300)
+    }
+
+    /// log λ at which the continuous part reaches probability `p` ∈ (0, 1): bracketed on the
+    /// skeleton and refined by the Illinois variant of regula falsi on the closed-form CDF,
+    /// each trial solved by continuation from the skeleton point above it.
+    ///
+    /// - Throws: `invalidArgument` for p outside (0, 1) or a spectrum without continuous part.
+    public func logQuantile(_ p: Double) throws -> Double {
+        guard p > 0, p < 1 else { throw NumericalError.invalidArgument("quantile level must be in (0, 1), got \(p)") }
+        guard continuousMass > 1e-14, !skeleton.isEmpty else {
+            throw NumericalError.noSolution("the spectrum has no continuous part")
+        }
+        // F_c decreases along the skeleton (decreasing t).
+        guard let j = skeleton.firstIndex(where: { continuousCDF($0) <= p }) else { return skeleton.last!.logX }
+        if j == 0 { return skeleton[0].logX }
+        let above = skeleton[j - 1]
+        var a = above.logX, fa = continuousCDF(above) - p
+        var b = skeleton[j].logX, fb = continuousCDF(skeleton[j]) - p
+        var side = 0
+        for _ in 0..<60 {
+            if abs(a - b) <= 1e-13 * max(1, abs(a)) { break }
+            var c = (a * fb - b * fa) / (fb - fa)
+            if !(c < a && c > b) { c = 0.5 * (a + b) }
+            var walker = BranchWalker(product: product, edge: edge, at: above)
+            let fc = continuousCDF(try walker.point(at: c)) - p
+            if fc == 0 { return c }
+            if (fc > 0) == (fa > 0) {
+                a = c; fa = fc
+                if side == -1 { fb /= 2 }
+                side = -1
+            } else {
+                b = c; fb = fc
+                if side == 1 { fa /= 2 }
+                side = 1
+            }
+        }
+        return 0.5 * (a + b)
+    }
+
+    /// The mass of the computed continuous density and its moments m_k/m_1^k (k = 1 … count,
+    /// normalised by the series m_1 = e^{logFirstMoment} so deep spectra do not overflow),
+    /// by 8-point Gauss–Legendre panels on the skeleton intervals in t = log λ; on the panel
+    /// touching a square-root edge the variable is s with t = t_max − s², which makes the
+    /// integrand smooth there.
+    public func densityMoments(count: Int, logFirstMoment: Double) throws -> (mass: Double, normalizedMoments: [Double]) {
+        let rule = GaussLegendreRule(points: 8)
+        var nodes: [(t: Double, weight: Double)] = []
+        var upper = edge.logLocation
+        for (i, p) in skeleton.enumerated() {
+            let lower = p.logX
+            if i == 0 && edge.isRegular {
+                let sMax = (upper - lower).squareRoot()
+                for k in rule.nodes.indices {
+                    let s = 0.5 * sMax * (rule.nodes[k] + 1)
+                    nodes.append((upper - s * s, 0.5 * sMax * rule.weights[k] * 2 * s))
+                }
+            } else {
+                for k in rule.nodes.indices {
+                    nodes.append((lower + 0.5 * (upper - lower) * (rule.nodes[k] + 1), 0.5 * (upper - lower) * rule.weights[k]))
+                }
+            }
+            upper = lower
+        }
+        nodes.sort { $0.t > $1.t }
+        let values = try product.evaluate(descendingLogX: nodes.map(\.t), edge: edge)
+        var mass = 0.0
+        var moments = [Double](repeating: 0, count: count)
+        for (node, value) in zip(nodes, values) {
+            let f = node.weight * value.logDensity
+            mass += f
+            for k in 0..<count { moments[k] += f * exp(Double(k + 1) * (node.t - logFirstMoment)) }
+        }
+        return (mass, moments)
+    }
+}
+
+private func continuousMassOf(_ atoms: [Atom]) -> Double { 1 - atoms.reduce(0) { $0 + $1.mass } }

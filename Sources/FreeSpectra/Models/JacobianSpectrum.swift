@@ -1,0 +1,256 @@
+import Foundation
+
+/// The singular-value spectrum of the input–output Jacobian J = Π D^l W^l of a deep network
+/// at initialisation: the law of J Jᵀ (Pennington, Schoenholz & Ganguli, "Resurrecting the
+/// sigmoid in deep learning through dynamical isometry", NeurIPS 2017; "The emergence of
+/// spectral universality in deep networks", AISTATS 2018).
+///
+/// The mean field fixes q* and χ; the slope law D² = φ′(√q* h)² and the weight law give
+/// the free product `FreeMultiplicativeProduct`, analysed by `SpectrumAnalysis`.
+public struct JacobianSpectrum: Sendable {
+    /// Where the network sits in the (σ_w, σ_b) plane.
+    public enum OperatingPoint: Sendable {
+        /// On the critical line χ = 1 with the given fixed point q* (σ_w, σ_b follow).
+        case critical(qStar: Double)
+        /// At given (σ_w, σ_b); q* is the stable fixed point of the length map.
+        case weights(sigmaW: Double, sigmaB: Double)
+    }
+
+    public let activation: any Activation
+    public let weights: WeightEnsemble
+    public let depth: Int
+    public let meanField: MeanFieldSummary
+    public let slopeLaw: DerivativeSquaredLaw
+    public let product: FreeMultiplicativeProduct
+
+    /// - Throws: `invalidArgument` for depth < 1 or bad σ/q*; `noSolution` when the
+    ///   operating point has no critical point or the length map diverges for an
+    ///   activation whose slope law depends on q.
+    public init(activation: any Activation, weights: WeightEnsemble, depth: Int, point: OperatingPoint) throws {
+        guard depth >= 1 else { throw NumericalError.invalidArgument("depth must be at least 1, got \(depth)") }
+        self.activation = activation
+        self.weights = weights
+        self.depth = depth
+        let sigmaW: Double, sigmaB: Double, q: Double
+        var note: String? = nil
+        switch point {
+        case .critical(let qStar):
+            (sigmaW, sigmaB) = try CriticalLine.point(activation: activation, qStar: qStar)
+            q = qStar
+        case .weights(let w, let b):
+            let field = try MeanField(activation: activation, sigmaW: w, sigmaB: b)
+            (sigmaW, sigmaB) = (w, b)
+            switch try field.fixedPoint() {
+            case .stable(let value):
+                q = value
+            case .marginal:
+                q = 1
+                note = "every q is a fixed point of the length map (marginal); the slope law does not depend on q"
+            case .divergent:
+                let scaleFree = activation.derivativeSquaredAtoms(q: 1).map { a in
+                    activation.derivativeSquaredAtoms(q: 4).map { zip(a, $0).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 } } ?? false
+                } ?? false
+                guard scaleFree else {
+                    throw NumericalError.noSolution("the length map diverges at σ_w = \(w), σ_b = \(b): q^l grows without bound, so there is no q*")
+                }
+                q = .infinity
+                note = "q^l grows without bound, but the slope law of \(activation.name) does not depend on q"
+            }
+        }
+        let law: DerivativeSquaredLaw
+        if q == 0 {
+            let slope = activation.derivative(0)
+            law = try DerivativeSquaredLaw(atoms: [Atom(location: slope * slope, mass: 1)], name: activation.name + "(q=0)")
+            note = "q* = 0: the preactivations vanish and every slope equals φ′(0)"
+        } else {
+            law = try DerivativeSquaredLaw(activation: activation, q: q.isFinite ? q : 1)
+        }
+        slopeLaw = law
+        let chi = sigmaW * sigmaW * law.moments[0]
+        meanField = MeanFieldSummary(qStar: q, chi: chi, sigmaW: sigmaW, sigmaB: sigmaB,
+                                     depthScale: MeanField.depthScale(chi: chi), note: note)
+        let gram: WeightGramLaw = weights == .gaussian ? .gaussian(sigmaW: sigmaW) : .orthogonal(sigmaW: sigmaW)
+        product = try FreeMultiplicativeProduct(weights: gram, slopes: law, depth: depth)
+    }
+
+    /// The full prediction: moments, atoms, support, λ_max, quantiles, the density on a grid
+    /// of `points` points (`scale` nil chooses logarithmic when the continuous part spans
+    /// more than three decades between its 1 % quantile and λ_max), values at `evaluations`,
+    /// and a verdict on dynamical isometry.
+    public func predict(points: Int = 200, scale: DensityScale? = nil, evaluations: [Double] = []) throws -> JacobianPrediction {
+        guard points >= 2 else { throw NumericalError.invalidArgument("points must be at least 2, got \(points)") }
+        for x in evaluations where !(x.isFinite && x >= 0) {
+            throw NumericalError.invalidArgument("evaluation points must be finite and ≥ 0, got \(x)")
+        }
+        let analysis = try SpectrumAnalysis(product: product)
+        let (logM1, normalized) = try product.normalizedMoments(count: 4)
+        let moments = normalized.enumerated().map { exp(Double($0.offset + 1) * logM1) * $0.element }
+        let normalizedVariance = normalized[1] - 1
+        let hasContinuous = !analysis.skeleton.isEmpty
+        let logQ01 = hasContinuous ? try analysis.logQuantile(0.01) : analysis.edge.logLocation
+        let logMedian = hasContinuous ? try analysis.logQuantile(0.5) : analysis.edge.logLocation
+        let tMax = analysis.edge.logLocation
+        let chosen = scale ?? ((tMax - logQ01) > log(1e3) ? .log : .linear)
+        let grid = hasContinuous ? try densityGrid(analysis, points: points, scale: chosen) : []
+        let values = try product.evaluate(descendingLogX: grid, edge: analysis.edge)
+        let density = DensityTable(
+            scale: chosen,
+            x: values.map(\.x), rho: values.map(\.density), cdf: values.map(\.cdf),
+            log10X: values.map { $0.logX / log(10) }, rhoLog10: values.map { $0.logDensity * log(10) })
+        // Evaluations: solved in decreasing order, reported in the order given.
+        let order = evaluations.indices.sorted { evaluations[$0] > evaluations[$1] }
+        let positive = order.filter { evaluations[$0] > 0 }
+        let solved = hasContinuous ? try product.evaluate(descendingLogX: positive.map { log(evaluations[$0]) }, edge: analysis.edge) : []
+        var evaluated = [PointEvaluation?](repeating: nil, count: evaluations.count)
+        for (i, p) in zip(positive, solved) { evaluated[i] = PointEvaluation(x: evaluations[i], rho: p.density, cdf: p.cdf) }
+        let atZero = analysis.atoms.first { $0.location == 0 }?.mass ?? 0
+        for i in evaluations.indices where evaluated[i] == nil {
+            let x = evaluations[i]
+            let cdf = x == 0 ? atZero : analysis.atoms.filter { $0.location <= x }.reduce(0) { $0 + $1.mass }
+            evaluated[i] = PointEvaluation(x: x, rho: 0, cdf: cdf)
+        }
+        let support = analysis.logSupport.map { interval -> [Double] in
+            let lower = interval.lowerBound == analysis.skeleton.last?.logX && analysis.reachesZero ? 0 : exp(interval.lowerBound)
+            return [lower, exp(interval.upperBound)]
+        }
+        let (mass, densityMoments) = hasContinuous ? try analysis.densityMoments(count: 4, logFirstMoment: logM1) : (0, [0, 0, 0, 0])
+        let atomMass = analysis.atoms.reduce(0) { $0 + $1.mass }
+        let momentErrors = (0..<4).map { k -> Double in
+            let atoms = analysis.atoms.reduce(0.0) { $0 + ($1.location > 0 ? $1.mass * exp(Double(k + 1) * (log($1.location) - logM1)) : 0) }
+            return abs(densityMoments[k] + atoms - normalized[k]) / normalized[k]
+        }
+        let conditionLog = hasContinuous ? tMax - logQ01 : 0
+        let verdict = IsometryVerdict(logFirstMoment: logM1, normalizedVariance: normalizedVariance,
+                                      log10Condition: conditionLog / log(10), depth: depth, zeroMass: atZero)
+        return JacobianPrediction(
+            depth: depth, activation: activation.name, weights: weights.rawValue, meanField: meanField,
+            moments: moments, log10FirstMoment: logM1 / log(10),
+            variance: exp(2 * logM1) * normalizedVariance, normalizedVariance: normalizedVariance,
+            atoms: analysis.atoms, support: support,
+            lambdaMax: exp(tMax), log10LambdaMax: tMax / log(10),
+            log10Quantile01: logQ01 / log(10), log10Median: logMedian / log(10),
+            conditionMeasure: exp(conditionLog), log10ConditionMeasure: conditionLog / log(10),
+            isometry: verdict, density: density, evaluations: evaluations.isEmpty ? nil : evaluated.map { $0! },
+            check: DensityCheck(totalMass: mass + atomMass, momentRelativeErrors: momentErrors))
+    }
+
+    /// Grid points (as log λ, decreasing). Linear: x = a + (b − a)(1 + cos πs)/2, clustered
+    /// at both edges. Logarithmic: from λ_max down to the 10⁻⁶ quantile of the continuous part,
+    /// t = t_max − (t_max − t_min)(1 − cos(πs/2)), clustered at the upper edge; both ends
+    /// clustered when the support has a positive lower edge.
+    func densityGrid(_ analysis: SpectrumAnalysis, points n: Int, scale: DensityScale) throws -> [Double] {
+        let tMax = analysis.edge.logLocation
+        let reachesZero = analysis.reachesZero
+        let lowestEdge = analysis.logSupport.first?.lowerBound ?? tMax
+        switch scale {
+        case .linear:
+            let a = reachesZero ? 0 : exp(lowestEdge), b = exp(tMax)
+            return (0..<n).compactMap { i -> Double? in
+                let s = Double(i) / Double(n - 1)
+                let x = a + (b - a) * (1 + cos(.pi * s)) / 2
+                return x > 0 ? log(x) : log(b) - 40 * log(10)
+            }.map { min($0, tMax) }
+        case .log:
+            let tMin = reachesZero ? try analysis.logQuantile(1e-6) : lowestEdge
+            return (0..<n).map { i in
+                let s = Double(i) / Double(n - 1)
+                let shape = reachesZero ? 1 - cos(.pi * s / 2) : (1 - cos(.pi * s)) / 2
+                return tMax - (tMax - tMin) * shape
+            }
+        }
+    }
+}
+
+/// Linear or logarithmic spacing of a density grid.
+public enum DensityScale: String, Sendable, Codable, CaseIterable { case linear, log }
+
+/// Mean-field quantities of the operating point.
+public struct MeanFieldSummary: Sendable, Codable {
+    /// q*, the fixed point of the length map (∞ when it diverges; see `note`).
+    public let qStar: Double
+    /// χ = σ_w² E[φ′(√q* h)²].
+    public let chi: Double
+    public let sigmaW: Double
+    public let sigmaB: Double
+    /// ξ = −1/log χ.
+    public let depthScale: Double
+    /// A remark on an unusual fixed point (marginal, divergent, zero), else nil.
+    public let note: String?
+}
+
+/// The density on a grid: in λ (`x`, `rho`, `cdf` with atoms included) and in log10 λ.
+public struct DensityTable: Sendable, Codable {
+    public let scale: DensityScale
+    public let x: [Double]
+    public let rho: [Double]
+    public let cdf: [Double]
+    public let log10X: [Double]
+    /// The density of log10 λ: λ ρ(λ) ln 10.
+    public let rhoLog10: [Double]
+}
+
+/// ρ and F at one requested λ.
+public struct PointEvaluation: Sendable, Codable {
+    public let x: Double
+    public let rho: Double
+    public let cdf: Double
+}
+
+/// A self-check of the computed density against the exact series: total mass (density +
+/// atoms) and relative errors of m_1 … m_4.
+public struct DensityCheck: Sendable, Codable {
+    public let totalMass: Double
+    public let momentRelativeErrors: [Double]
+}
+
+/// A plain verdict on dynamical isometry with its reasons.
+///
+/// Criteria: the mean squared singular value χ^L within a factor 2 of 1, the normalised
+/// variance σ²/m_1² of J Jᵀ at most 1 (singular values of J spread by less than their mean),
+/// and the condition measure λ_max/λ_{1 %} at most 100.
+public struct IsometryVerdict: Sendable, Codable {
+    public let isometric: Bool
+    public let reason: String
+
+    init(logFirstMoment: Double, normalizedVariance: Double, log10Condition: Double, depth: Int, zeroMass: Double) {
+        var problems: [String] = []
+        if logFirstMoment > log(2) { problems.append(String(format: "gradients explode: m1 = χ^L = 10^%.3g", logFirstMoment / log(10))) }
+        if logFirstMoment < -log(2) { problems.append(String(format: "gradients vanish: m1 = χ^L = 10^%.3g", logFirstMoment / log(10))) }
+        if normalizedVariance > 1 { problems.append(String(format: "spectrum too wide: σ²/m1² = %.3g", normalizedVariance)) }
+        if log10Condition > 2 { problems.append(String(format: "ill-conditioned: λmax/λ1%% = 10^%.3g", log10Condition)) }
+        if zeroMass > 0 { problems.append(String(format: "%.3g of the singular values are exactly 0", zeroMass)) }
+        isometric = problems.isEmpty
+        reason = problems.isEmpty
+            ? String(format: "m1 = %.4g, σ²/m1² = %.3g, λmax/λ1%% = %.3g", exp(logFirstMoment), normalizedVariance, pow(10, log10Condition))
+            : problems.joined(separator: "; ")
+    }
+}
+
+/// The answer for one depth (JSON keys as in the `freespec jacobian` documentation).
+public struct JacobianPrediction: Sendable, Codable {
+    public let depth: Int
+    public let activation: String
+    public let weights: String
+    public let meanField: MeanFieldSummary
+    /// m_1 … m_4 of J Jᵀ (∞ when they overflow a Double; see `log10FirstMoment`).
+    public let moments: [Double]
+    public let log10FirstMoment: Double
+    /// σ² = m_2 − m_1².
+    public let variance: Double
+    /// σ²/m_1².
+    public let normalizedVariance: Double
+    public let atoms: [Atom]
+    /// The support of the continuous part as [lower, upper] pairs (lower 0 when it reaches 0).
+    public let support: [[Double]]
+    public let lambdaMax: Double
+    public let log10LambdaMax: Double
+    public let log10Quantile01: Double
+    public let log10Median: Double
+    /// λ_max over the 1 % quantile of the continuous part.
+    public let conditionMeasure: Double
+    public let log10ConditionMeasure: Double
+    public let isometry: IsometryVerdict
+    public let density: DensityTable
+    public let evaluations: [PointEvaluation]?
+    public let check: DensityCheck
+}
