@@ -216,6 +216,7 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// `maxIterations` or ends outside the physical half-planes.
     func newton(atLogZ logZ: Complex<Double>, from guess: State, maxIterations: Int = 60) -> State? {
         var s = guess
+        var previousStepSize = Double.infinity
         for _ in 0..<maxIterations {
             let (r0, a, rk, mp) = residual(s, logZ: logZ)
             var numerator = -r0, denominator = a
@@ -243,7 +244,10 @@ public struct FreeMultiplicativeProduct: Sendable {
             let stepSize = max(dw.length / wScale, du.indices.map { du[$0].length / s.u[$0].length }.max() ?? 0)
             let residualsTiny = r0.length <= 1e-13 * (1 + logZ.length)
                 && rk.allSatisfy { $0.length <= 1e-13 * max(1, s.w.length) }
-            if scale == 1 && (stepSize <= 1e-13 || (stepSize <= 1e-9 && residualsTiny)) {
+            // …or when steps below 1e-10 stop shrinking quadratically: the rounding floor.
+            let stalled = stepSize <= 1e-10 && stepSize >= 0.25 * previousStepSize
+            previousStepSize = stepSize
+            if scale == 1 && (stepSize <= 1e-13 || (stepSize <= 1e-9 && residualsTiny) || stalled) {
                 let tolerance = 1e-10
                 guard s.w.imaginary <= tolerance * s.w.length,
                       s.u.allSatisfy({ $0.imaginary >= -tolerance * $0.length }) else { return nil }
@@ -268,9 +272,10 @@ public struct FreeMultiplicativeProduct: Sendable {
         let l1w = Self.logLower(s.v)
         var h = Complex(Double(depth - 1)) * l1w
         if gaussianCount > 0 { h = h + Complex(Double(gaussianCount)) * (s.w - l1w) }
+        var imaginary = h.imaginary
         for (k, group) in slopeGroups.enumerated() {
-            h = h + Complex(Double(group.count)) * group.law.logPotential(s.u[k])
+            imaginary += Double(group.count) * group.law.logPotentialImaginary(s.u[k])
         }
-        return h.imaginary / .pi
+        return imaginary / .pi
     }
 }

@@ -176,3 +176,22 @@ public struct SpectrumAnalysis: Sendable {
 }
 
 private func continuousMassOf(_ atoms: [Atom]) -> Double { 1 - atoms.reduce(0) { $0 + $1.mass } }
+
+extension SpectrumAnalysis {
+    /// F(λ) = μ([0, λ]) at every λ of `xs` (any order, any sign), atoms included: solved
+    /// exactly by continuation in decreasing order; below the bottom of the skeleton the
+    /// continuous part has less than 1e-12 of its mass left and only the atoms count.
+    public func cdf(at xs: [Double]) throws -> [Double] {
+        let atomCDF: (Double) -> Double = { x in self.atoms.filter { $0.location <= x }.reduce(0) { $0 + $1.mass } }
+        let bottom = skeleton.last?.logX ?? edge.logLocation
+        let inside = xs.indices.filter { xs[$0] > 0 && log(xs[$0]) < edge.logLocation && log(xs[$0]) > bottom }
+            .sorted { xs[$0] > xs[$1] }
+        let solved = try product.evaluate(descendingLogX: inside.map { log(xs[$0]) }, edge: edge)
+        var result = xs.map { x -> Double in
+            if x <= 0 || log(x) <= bottom { return x < 0 ? 0 : atomCDF(x) }
+            return 1
+        }
+        for (i, p) in zip(inside, solved) { result[i] = p.cdf }
+        return result
+    }
+}

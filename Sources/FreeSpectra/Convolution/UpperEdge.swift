@@ -132,13 +132,12 @@ extension FreeMultiplicativeProduct {
     /// with its curvature. Returns nil if the iteration fails.
     func bandEdge(near state: State, logX: Double) -> Edge? {
         var w0 = state.w.real
-        if debugWalker { print("BANDEDGE start", state.w, state.u, logX) }
-        guard let first = localRealLogZ(w0, from: state) else { if debugWalker { print("BANDEDGE first failed") }; return nil }
+        guard let first = localRealLogZ(w0, from: state) else { return nil }
         var d0 = first.derivative
         var w1 = w0 * (1 + 1e-6)
         var current = first.state
         for _ in 0..<100 {
-            guard let r1 = localRealLogZ(w1, from: current) else { if debugWalker { print("BANDEDGE r1 failed", w1, w0, d0) }; return nil }
+            guard let r1 = localRealLogZ(w1, from: current) else { return nil }
             let d1 = r1.derivative
             current = r1.state
             if abs(w1 - w0) <= 1e-15 * abs(w1) || d1 == 0 { break }
@@ -146,8 +145,7 @@ extension FreeMultiplicativeProduct {
             guard next.isFinite else { return nil }
             w0 = w1; d0 = d1; w1 = next
         }
-        guard let edge = localRealLogZ(w1, from: current) else { if debugWalker { print("BANDEDGE final failed", w1, w0, d0) }; return nil }
-        if debugWalker { print("BANDEDGE", w1, edge.logZ, logX, edge.derivative) }
+        guard let edge = localRealLogZ(w1, from: current) else { return nil }
         let h = 1e-5 * abs(w1)
         guard let plus = localRealLogZ(w1 + h, from: edge.state), let minus = localRealLogZ(w1 - h, from: edge.state) else { return nil }
         let curvature = (plus.derivative - minus.derivative) / (2 * h)

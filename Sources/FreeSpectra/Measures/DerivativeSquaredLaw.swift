@@ -32,6 +32,8 @@ public struct DerivativeSquaredLaw: Sendable {
     /// Pole locations x_k and residue weights c_k of M.
     let poles: [Complex<Double>]
     let poleWeights: [Complex<Double>]
+    /// The same, split into real arrays (x_k, c_k x_k, c_k) for the vectorised sums.
+    private let xr: [Double], xi: [Double], cxr: [Double], cxi: [Double], cr: [Double], ci: [Double]
 
     /// Whether the law is a finite sum of atoms (M exact, closed-form S-transform).
     public var isAtomic: Bool { !atoms.isEmpty }
@@ -53,6 +55,7 @@ public struct DerivativeSquaredLaw: Sendable {
             supportHull = sorted.first!.key...sorted.last!.key
             poles = sorted.map { Complex($0.key) }
             poleWeights = sorted.map { Complex($0.value) }
+            (xr, xi, cxr, cxi, cr, ci) = Self.split(poles, poleWeights)
             return
         }
         atoms = []
@@ -66,6 +69,7 @@ public struct DerivativeSquaredLaw: Sendable {
         poles = contour.poles
         poleWeights = contour.weights
         supportHull = contour.range
+        (xr, xi, cxr, cxi, cr, ci) = Self.split(poles, poleWeights)
     }
 
     /// A law given directly by its atoms (e.g. a Bernoulli mask), for heterogeneous or
@@ -83,6 +87,14 @@ public struct DerivativeSquaredLaw: Sendable {
         supportHull = sorted.first!.location...sorted.last!.location
         poles = sorted.map { Complex($0.location) }
         poleWeights = sorted.map { Complex($0.mass) }
+        (xr, xi, cxr, cxi, cr, ci) = Self.split(poles, poleWeights)
+    }
+
+    private static func split(_ x: [Complex<Double>], _ c: [Complex<Double>])
+        -> ([Double], [Double], [Double], [Double], [Double], [Double])
+    {
+        let cx = zip(c, x).map { $0 * $1 }
+        return (x.map(\.real), x.map(\.imaginary), cx.map(\.real), cx.map(\.imaginary), c.map(\.real), c.map(\.imaginary))
     }
 
     /// M(u) and M′(u), for Im u ≥ 0 (the continuation onto the real axis from above).
@@ -100,25 +112,24 @@ public struct DerivativeSquaredLaw: Sendable {
     {
         var mr = 0.0, mi = 0.0, dr = 0.0, di = 0.0, pr = 0.0, pi = 0.0
         let ur = u.real, ui = u.imaginary
-        poles.withUnsafeBufferPointer { x in
-            poleWeights.withUnsafeBufferPointer { c in
-                for k in 0..<x.count {
-                    // t = c x/(u − x); dM = −c x/(u − x)² = −t/(u − x).
-                    let ar = ur - x[k].real, ai = ui - x[k].imaginary
-                    let inv = 1 / (ar * ar + ai * ai)
-                    let rr = ar * inv, ri = -ai * inv  // 1/(u − x)
-                    let cxr = c[k].real * x[k].real - c[k].imaginary * x[k].imaginary
-                    let cxi = c[k].real * x[k].imaginary + c[k].imaginary * x[k].real
-                    let tr = cxr * rr - cxi * ri, ti = cxr * ri + cxi * rr
-                    mr += tr; mi += ti
-                    // c u/(u − x)
-                    let cur = c[k].real * ur - c[k].imaginary * ui, cui = c[k].real * ui + c[k].imaginary * ur
-                    pr += cur * rr - cui * ri; pi += cur * ri + cui * rr
-                    dr -= tr * rr - ti * ri
-                    di -= tr * ri + ti * rr
-                }
+        let n = xr.count
+        xr.withUnsafeBufferPointer { xr in xi.withUnsafeBufferPointer { xi in
+        cxr.withUnsafeBufferPointer { cxr in cxi.withUnsafeBufferPointer { cxi in
+        cr.withUnsafeBufferPointer { cr in ci.withUnsafeBufferPointer { ci in
+            for k in 0..<n {
+                // r = 1/(u − x); t = c x r; M += t; M′ −= t r; 1 + M += (c u) r.
+                let ar = ur - xr[k], ai = ui - xi[k]
+                let inv = 1 / (ar * ar + ai * ai)
+                let rr = ar * inv, ri = -ai * inv
+                let tr = cxr[k] * rr - cxi[k] * ri, ti = cxr[k] * ri + cxi[k] * rr
+                mr += tr; mi += ti
+                dr -= tr * rr - ti * ri
+                di -= tr * ri + ti * rr
+                let cur = cr[k] * ur - ci[k] * ui, cui = cr[k] * ui + ci[k] * ur
+                pr += cur * rr - cui * ri
+                pi += cur * ri + cui * rr
             }
-        }
+        }}}}}}
         return (Complex(mr, mi), Complex(dr, di), Complex(pr, pi))
     }
 
@@ -250,6 +261,27 @@ extension DerivativeSquaredLaw {
 }
 
 extension DerivativeSquaredLaw {
+    /// Im H(u), the only part the CDF needs: Σ Re c_k (arg(u − x_k) − arg u)
+    /// + Im c_k (log|u − x_k| − log|u|), with arguments in (−π/2, 3π/2] as in `logPotential`.
+    func logPotentialImaginary(_ u: Complex<Double>) -> Double {
+        let ur = u.real, ui = u.imaginary
+        var argSum = 0.0, logSum = 0.0, crSum = 0.0, ciSum = 0.0
+        for k in 0..<xr.count {
+            let ar = ur - xr[k], ai = ui - xi[k]
+            var arg = atan2(ai, ar)
+            if arg < -.pi / 2 { arg += 2 * .pi }
+            argSum += cr[k] * arg
+            crSum += cr[k]
+            if ci[k] != 0 {
+                logSum += ci[k] * 0.5 * Foundation.log(ar * ar + ai * ai)
+                ciSum += ci[k]
+            }
+        }
+        var argU = atan2(ui, ur)
+        if argU < -.pi / 2 { argU += 2 * .pi }
+        return argSum - crSum * argU + logSum - ciSum * 0.5 * Foundation.log(ur * ur + ui * ui)
+    }
+
     /// Whether two laws are the same distribution (same activation and q, or same atoms).
     func isSameLaw(as other: DerivativeSquaredLaw) -> Bool {
         activationName == other.activationName && atoms == other.atoms

@@ -1,0 +1,187 @@
+import ArgumentParser
+import FreeSpectra
+import Foundation
+
+struct JacobianCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jacobian",
+        abstract: "Singular-value spectrum of the input–output Jacobian J Jᵀ of a deep network.",
+        discussion: """
+        Free probability: S_{JJᵀ} = Π_l S_{W Wᵀ} S_{D²}, inverted on its physical branch.
+        The network sits either on the critical line at a given q* (--q-star), or at a
+        given (σ_w, σ_b) with q* its mean-field fixed point (--sigma-w, --sigma-b).
+
+        Examples:
+          freespec jacobian --activation tanh --weights orthogonal --depth 128 --q-star 0.05
+          freespec jacobian --activation relu --weights gaussian,orthogonal --depth 4,16,64 --sigma-w 1.4142 --format json
+          freespec jacobian --activation hard-tanh --depth 16 --q-star 0.1 --monte-carlo --width 400 --plot ht.svg
+        """)
+
+    @Option(help: "Activation: \(Activations.names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope).")
+    var activation: String = "tanh"
+
+    @Option(help: "Weight ensemble(s), comma-separated: gaussian, orthogonal.")
+    var weights: String = "orthogonal"
+
+    @Option(help: "Depth(s) L, comma-separated (each ≥ 1).")
+    var depth: CommaList<Int> = CommaList(argument: "16")!
+
+    @Option(name: .customLong("sigma-w"), help: "Weight scale σ_w > 0 (entries of W have variance σ_w²/N).")
+    var sigmaW: Double?
+
+    @Option(name: .customLong("sigma-b"), help: "Bias scale σ_b ≥ 0 (with --sigma-w).")
+    var sigmaB: Double = 0
+
+    @Option(name: .customLong("q-star"), help: "Put the network on its critical line χ = 1 with this fixed point q* > 0.")
+    var qStar: Double?
+
+    @Option(help: "Number of density grid points.")
+    var points: Int = 200
+
+    @Option(help: "Evaluate ρ and the CDF at these λ (comma-separated).")
+    var at: CommaList<Double>?
+
+    @Option(help: "Density grid: linear or log (default: log when the spectrum spans > 3 decades).")
+    var scale: DensityScale?
+
+    @Option(help: "Output: table, json or csv (csv: the density grid).")
+    var format: OutputFormat = .table
+
+    @Option(help: "Write an SVG plot of the densities to this file.")
+    var plot: String?
+
+    @OptionGroup var monteCarlo: MonteCarloOptions
+
+    func validate() throws {
+        guard (sigmaW == nil) != (qStar == nil) else {
+            throw ValidationError("give exactly one of --sigma-w (with optional --sigma-b) or --q-star")
+        }
+        if let s = sigmaW, !(s > 0 && s.isFinite) { throw ValidationError("--sigma-w must be a positive number, got \(s)") }
+        if !(sigmaB >= 0 && sigmaB.isFinite) { throw ValidationError("--sigma-b must be ≥ 0, got \(sigmaB)") }
+        if let q = qStar, !(q > 0 && q.isFinite) { throw ValidationError("--q-star must be a positive number, got \(q)") }
+        if let bad = depth.values.first(where: { $0 < 1 }) { throw ValidationError("--depth must be ≥ 1, got \(bad)") }
+        if let big = depth.values.first(where: { $0 > 100_000 }) { throw ValidationError("--depth \(big) is beyond the supported 100000") }
+        guard points >= 2 && points <= 1_000_000 else { throw ValidationError("--points must be between 2 and 1000000, got \(points)") }
+        if let xs = at?.values, let bad = xs.first(where: { !($0.isFinite && $0 >= 0) }) {
+            throw ValidationError("--at values must be finite and ≥ 0, got \(bad)")
+        }
+        for w in weights.split(separator: ",") where WeightEnsemble(rawValue: String(w)) == nil {
+            throw ValidationError("unknown weight ensemble '\(w)'; use gaussian or orthogonal")
+        }
+        try monteCarlo.validate()
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let phi = try Activations.named(activation)
+            let ensembles = weights.split(separator: ",").compactMap { WeightEnsemble(rawValue: String($0)) }
+            let point: JacobianSpectrum.OperatingPoint = qStar.map { .critical(qStar: $0) } ?? .weights(sigmaW: sigmaW!, sigmaB: sigmaB)
+            var results: [JacobianResult] = []
+            for ensemble in ensembles {
+                for L in depth.values {
+                    let model = try JacobianSpectrum(activation: phi, weights: ensemble, depth: L, point: point)
+                    let prediction = try model.predict(points: points, scale: scale, evaluations: at?.values ?? [])
+                    var result = JacobianResult(prediction: prediction, monteCarlo: nil)
+                    if monteCarlo.enabled {
+                        result.monteCarlo = try monteCarlo.run(model: model, prediction: prediction)
+                    }
+                    results.append(result)
+                }
+            }
+            switch format {
+            case .json: print(try encodeJSON(results))
+            case .csv: print(csv(results))
+            case .table: print(table(results, activation: phi))
+            }
+            if let path = plot { try writeText(svg(results), to: path) }
+        }
+    }
+
+    func table(_ results: [JacobianResult], activation: any Activation) -> String {
+        var header = ["weights", "L", "q*", "σ_w", "σ_b", "χ", "m1", "σ²", "λmax", "atoms", "κ=λmax/λ1%", "isometric", "why"]
+        let withMC = results.contains { $0.monteCarlo != nil }
+        if withMC { header.insert(contentsOf: ["KS", "MC"], at: 12) }
+        let rows = results.map { r -> [String] in
+            let p = r.prediction
+            let atoms = p.atoms.isEmpty ? "none" : p.atoms.map { "\(formatNumber($0.mass))@\(formatNumber($0.location))" }.joined(separator: " ")
+            var row = [p.weights, "\(p.depth)", formatNumber(p.meanField.qStar), formatNumber(p.meanField.sigmaW),
+                       formatNumber(p.meanField.sigmaB), formatNumber(p.meanField.chi),
+                       formatNumber(p.moments[0], log10Value: p.log10FirstMoment),
+                       formatNumber(p.variance, log10Value: 2 * p.log10FirstMoment + log10(max(p.normalizedVariance, 1e-300))),
+                       formatNumber(p.lambdaMax, log10Value: p.log10LambdaMax), atoms,
+                       p.density.x.isEmpty ? "-" : formatNumber(p.conditionMeasure, log10Value: p.log10ConditionMeasure),
+                       p.isometry.isometric ? "yes" : "no", p.isometry.reason]
+            if withMC {
+                if let mc = r.monteCarlo {
+                    row.insert(contentsOf: [String(format: "%.4f", mc.ks), mc.verdict.agrees ? "agrees" : "DISAGREES"], at: 12)
+                } else { row.insert(contentsOf: ["-", "-"], at: 12) }
+            }
+            return row
+        }
+        var lines = [renderTable(header, rows)]
+        if let first = results.first?.prediction, qStar != nil {
+            lines.append("critical line of \(activation.name) at q* = \(formatNumber(first.meanField.qStar)): σ_w = \(first.meanField.sigmaW), σ_b = \(first.meanField.sigmaB)")
+        }
+        for r in results { if let note = r.prediction.meanField.note { lines.append("note: \(note)"); break } }
+        for r in results {
+            if let mc = r.monteCarlo { lines.append("MC \(r.prediction.weights) L=\(r.prediction.depth): \(mc.verdict.reason)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func csv(_ results: [JacobianResult]) -> String {
+        var lines = ["weights,depth,x,rho,cdf,log10_x,rho_log10"]
+        for r in results {
+            let d = r.prediction.density
+            for i in d.x.indices {
+                lines.append("\(r.prediction.weights),\(r.prediction.depth),\(d.x[i]),\(d.rho[i]),\(d.cdf[i]),\(d.log10X[i]),\(d.rhoLog10[i])")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Densities of log10 λ (or of λ on a linear grid), one curve per (weights, depth), atoms
+    /// as stems whose height is their mass scaled to the tallest curve, and the Monte Carlo
+    /// histogram underneath when there is one.
+    func svg(_ results: [JacobianResult]) -> String {
+        let logScale = results.contains { $0.prediction.density.scale == .log }
+        var plot = SVGPlot(
+            title: "J Jᵀ spectrum: \(results.first?.prediction.activation ?? "")",
+            xLabel: logScale ? "log₁₀ λ" : "λ",
+            yLabel: logScale ? "density of log₁₀ λ" : "density ρ(λ)")
+        for r in results {
+            let d = r.prediction.density
+            let label = "\(r.prediction.weights) L=\(r.prediction.depth)"
+            plot.curves.append(.init(label: label, x: logScale ? d.log10X : d.x, y: logScale ? d.rhoLog10 : d.rho))
+            if let h = r.monteCarlo?.histogram {
+                plot.histograms.append(.init(label: "MC " + label, edges: logScale ? h.edges.map { log10($0) } : h.edges,
+                                             heights: logScale ? h.densityPerLog10 : h.density))
+            }
+        }
+        let peak = plot.curves.flatMap(\.y).filter(\.isFinite).max() ?? 1
+        for r in results {
+            for a in r.prediction.atoms where a.location > 0 || !logScale {
+                plot.markers.append(.init(label: "atom \(formatNumber(a.mass)) at \(formatNumber(a.location)) (L=\(r.prediction.depth))",
+                                          x: logScale ? log10(a.location) : a.location, y: a.mass * peak))
+            }
+            if logScale, let zero = r.prediction.atoms.first(where: { $0.location == 0 }) {
+                plot.title += " — atom \(formatNumber(zero.mass)) at 0 (L=\(r.prediction.depth))"
+            }
+        }
+        return plot.render()
+    }
+}
+
+/// One row of `freespec jacobian` output: the prediction and, with --monte-carlo, the
+/// sampled comparison under the key `monteCarlo`.
+struct JacobianResult: Encodable {
+    var prediction: JacobianPrediction
+    var monteCarlo: MonteCarloReport?
+
+    func encode(to encoder: Encoder) throws {
+        try prediction.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encodeIfPresent(monteCarlo, forKey: .monteCarlo)
+    }
+    private enum Key: String, CodingKey { case monteCarlo }
+}
