@@ -1,0 +1,233 @@
+import ArgumentParser
+import FreeSpectra
+import Foundation
+
+struct GramCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gram",
+        abstract: "Spectrum of the random-feature Gram matrix M = Y Yᵀ/m, Y = f(W X) (Pennington–Worah).",
+        discussion: """
+        W is n₁ × n₀ with N(0, σ_w²/n₀) entries, X is n₀ × m with N(0, σ_x²) entries, and
+        φ = n₀/m, ψ = n₀/n₁. In the limit the spectrum depends on f only through
+        η = E[f_c(sz)²] and ζ = (E[z f(sz)])², s = σ_wσ_x, z ~ N(0, 1), f_c = f − E f(sz)
+        (a non-centred f is centred; the table says by how much). With t = 1/(ψz),
+
+            G(z) = (ψ/z) P(t) + (1 − ψ)/z,
+            P = 1 + (η − ζ) t P_φ P_ψ + ζ t P_φ P_ψ / (1 − ζ t P_φ P_ψ),
+            P_φ = 1 + (P − 1)φ,  P_ψ = 1 + (P − 1)ψ,
+
+        a quartic in P solved on its physical branch; ρ(x) = −Im G(x + i0)/π.
+        --train-loss adds the ridge-regression training loss E_train(γ) = (γ²/m) E tr (YᵀY/n₁ + γ)⁻²
+        on a logarithmic γ grid. --monte-carlo samples M (n₀ = --n0, m = round(n₀/φ),
+        n₁ = round(n₀/ψ)) and compares with the theory at the sampled ratios (KS test), and
+        samples the ridge regressions too. --layers K stacks K random-feature layers of width n₀
+        (ψ = 1) and reports each layer's distance from Marchenko–Pastur.
+
+        Examples:
+          freespec gram --activation relu --phi 0.5 --psi 0.5
+          freespec gram --activation tanh --phi 1 --psi 2 --at 0.1,1 --format json
+          freespec gram --activation relu --phi 0.5 --psi 0.5 --monte-carlo --n0 300 --plot gram.svg
+          freespec gram --activation erf --phi 0.5 --psi 1 --train-loss --gamma 0.001:10:9 --monte-carlo
+          freespec gram --activation abs --phi 0.5 --psi 1 --layers 4
+        """)
+
+    @Option(help: "Activation: \(GramActivations.names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope).")
+    var activation: String = "relu"
+
+    @Option(parsing: .unconditional, help: "φ = n₀/m > 0: input dimension per data point.")
+    var phi: Double
+
+    @Option(parsing: .unconditional, help: "ψ = n₀/n₁ > 0: input dimension per feature.")
+    var psi: Double
+
+    @Option(name: .customLong("sigma-w"), parsing: .unconditional, help: "Weight scale σ_w > 0 (entries of W have variance σ_w²/n₀).")
+    var sigmaW: Double = 1
+
+    @Option(name: .customLong("sigma-x"), parsing: .unconditional, help: "Input scale σ_x > 0 (entries of X have variance σ_x²).")
+    var sigmaX: Double = 1
+
+    @Option(help: "Number of density grid points (2 to 100000).")
+    var points: Int = 401
+
+    @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these x (comma-separated).")
+    var at: CommaList<Double>?
+
+    @Option(help: "Output: table, json or csv (csv: the density grid).")
+    var format: OutputFormat = .table
+
+    @Option(help: "Write an SVG plot of the density (and the Monte Carlo histogram) to this file.")
+    var plot: String?
+
+    @Flag(name: .customLong("monte-carlo"), help: "Also sample Gram matrices (and, with --train-loss, ridge regressions) and compare.")
+    var monteCarlo = false
+
+    @Option(help: "Monte Carlo input dimension n₀ (2 to 4000); m = round(n₀/φ), n₁ = round(n₀/ψ), each ≤ 8000.")
+    var n0: Int = 200
+
+    @Option(help: "Monte Carlo samples (1 to 10000).")
+    var samples: Int = 4
+
+    @Option(help: "Random seed (the same seed gives the same eigenvalues).")
+    var seed: UInt64 = 1
+
+    @Flag(name: .customLong("train-loss"), help: "Report the ridge-regression training loss E_train(γ) on the --gamma grid.")
+    var trainLoss = false
+
+    @Option(help: "γ grid LO:HI:COUNT (logarithmic, 0 < LO ≤ HI, 1 ≤ COUNT ≤ 1000), for --train-loss.")
+    var gamma: String = "0.001:10:9"
+
+    @Option(help: "Stack this many random-feature layers (width n₀, ψ = 1) and compare each with Marchenko–Pastur (1 to 100).")
+    var layers: Int?
+
+    /// The γ grid; throws a ValidationError for anything malformed.
+    static func gammaGrid(_ spec: String) throws -> [Double] {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0!.isFinite }) else {
+            throw ValidationError("--gamma must be LO:HI:COUNT with 0 < LO ≤ HI and COUNT a whole number ≥ 1, got '\(spec)'")
+        }
+        let lo = parts[0]!, hi = parts[1]!, c = parts[2]!
+        guard lo > 0, hi >= lo, c >= 1, c <= 1000, c == c.rounded() else {
+            throw ValidationError("--gamma must be LO:HI:COUNT with 0 < LO ≤ HI and 1 ≤ COUNT ≤ 1000 whole, got '\(spec)'")
+        }
+        let count = Int(c)
+        return (0..<count).map { i in count == 1 ? lo : lo * pow(hi / lo, Double(i) / Double(count - 1)) }
+    }
+
+    func validate() throws {
+        guard phi.isFinite && phi > 0 && phi <= 1e6 else { throw ValidationError("--phi must be a finite number in (0, 1e6], got \(phi)") }
+        guard psi.isFinite && psi > 0 && psi <= 1e6 else { throw ValidationError("--psi must be a finite number in (0, 1e6], got \(psi)") }
+        guard sigmaW.isFinite && sigmaW > 0 && sigmaW <= 1e6 else { throw ValidationError("--sigma-w must be a finite number in (0, 1e6], got \(sigmaW)") }
+        guard sigmaX.isFinite && sigmaX > 0 && sigmaX <= 1e6 else { throw ValidationError("--sigma-x must be a finite number in (0, 1e6], got \(sigmaX)") }
+        guard points >= 2 && points <= 100_000 else { throw ValidationError("--points must be between 2 and 100000, got \(points)") }
+        if let bad = at?.values.first(where: { !$0.isFinite }) { throw ValidationError("--at values must be finite, got \(bad)") }
+        if trainLoss { _ = try Self.gammaGrid(gamma) }
+        if let k = layers, !(1...100).contains(k) { throw ValidationError("--layers must be between 1 and 100, got \(k)") }
+        guard samples >= 1 && samples <= 10_000 else { throw ValidationError("--samples must be between 1 and 10000, got \(samples)") }
+        if monteCarlo || layers != nil {
+            guard n0 >= 2 && n0 <= 4000 else { throw ValidationError("--n0 must be between 2 and 4000, got \(n0)") }
+            let m = (Double(n0) / phi).rounded(), n1 = (Double(n0) / psi).rounded()
+            let sizes = monteCarlo ? [m, n1] : [m]
+            guard sizes.allSatisfy({ $0 >= 2 && $0 <= 8000 }) else {
+                throw ValidationError("--n0 \(n0) at φ = \(phi), ψ = \(psi) gives m = \(Int(m)), n₁ = \(Int(n1)); both must be between 2 and 8000 (change --n0)")
+            }
+        }
+        do { _ = try GramActivations.named(activation) } catch let error as NumericalError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let f = try GramActivations.named(activation)
+            let model = try NonlinearGram(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi, psi: psi)
+            let gammas = trainLoss ? try Self.gammaGrid(gamma) : []
+            var prediction = try model.prediction(points: points, evaluations: at?.values ?? [], gammas: gammas)
+            var plotHistogram: SpectrumHistogram? = nil
+            if monteCarlo {
+                let s = try GramSampler.sample(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi, psi: psi,
+                                               width: n0, samples: samples, seed: seed)
+                prediction.monteCarlo = try GramSampler.summary(s)
+                // For the plot, bin only the positive eigenvalues when the theory has an atom at 0
+                // (the zeros still count in the normalisation, so the bars compare with ρ).
+                let positive = s.spectrum.pooled.filter { $0 > 0 }
+                if !model.atoms.isEmpty, let lo = positive.first, let hi = positive.last, hi > lo {
+                    plotHistogram = try s.spectrum.histogram(bins: 60, range: lo...hi)
+                } else {
+                    plotHistogram = prediction.monteCarlo?.histogram
+                }
+                if trainLoss {
+                    let sampled = try GramSampler.trainingLoss(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi, psi: psi,
+                                                               gammas: gammas, width: n0, samples: samples, seed: seed)
+                    for i in prediction.trainLoss.indices { prediction.trainLoss[i].monteCarlo = sampled.losses[i] }
+                }
+            }
+            if let k = layers {
+                prediction.layers = try GramSampler.layers(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi,
+                                                           depth: k, width: n0, samples: samples, seed: seed)
+            }
+            switch format {
+            case .json: print(try encodeJSON(prediction))
+            case .csv: print(csv(prediction))
+            case .table: print(table(prediction))
+            }
+            if let path = plot { try writeText(svg(prediction, histogram: plotHistogram), to: path) }
+        }
+    }
+
+    func table(_ p: GramPrediction) -> String {
+        let mc = p.monteCarlo
+        let pm = { (e: MonteCarloEstimate) in "\(formatNumber(e.value)) ± \(formatNumber(e.standardError))" }
+        var rows: [[String]] = [
+            ["activation", p.activation ?? "-", ""],
+            ["σ_w, σ_x", "\(formatNumber(p.sigmaW ?? .nan)), \(formatNumber(p.sigmaX ?? .nan))", ""],
+            ["φ = n₀/m", formatNumber(p.phi), mc.map { "\(formatNumber(Double($0.width) / Double($0.dataPoints))) (n₀ = \($0.width), m = \($0.dataPoints))" } ?? ""],
+            ["ψ = n₀/n₁", formatNumber(p.psi), mc.map { "\(formatNumber(Double($0.width) / Double($0.features))) (n₁ = \($0.features))" } ?? ""],
+            ["η", formatNumber(p.eta), ""],
+            ["ζ", formatNumber(p.zeta), ""],
+        ]
+        for k in 0..<p.moments.count {
+            rows.append(["m\(k + 1)", formatNumber(p.moments[k]), mc.map { pm($0.moments[k]) } ?? ""])
+        }
+        rows.append(["λ_max", formatNumber(p.lambdaMax), mc.map { pm($0.lambdaMax) } ?? ""])
+        rows.append(["support", p.support.map { "[\(formatNumber($0.lower)), \(formatNumber($0.upper))]" }.joined(separator: " ∪ "), ""])
+        rows.append(["atoms", p.atoms.isEmpty ? "none" : p.atoms.map { "\(formatNumber($0.mass))@\(formatNumber($0.location))" }.joined(separator: " "), ""])
+        if let mc {
+            rows.append(["KS", "", String(format: "%.4f (tolerance %.4f)", mc.ks.ks, mc.ks.tolerance)])
+            rows.append(["verdict", "", mc.ks.agrees ? "agrees" : "DISAGREES"])
+        }
+        let header = mc == nil ? ["quantity", "theory"] : ["quantity", "theory", "Monte Carlo"]
+        var lines = [renderTable(header, rows.map { mc == nil ? Array($0.prefix(2)) : $0 })]
+        if p.centred == true {
+            lines.append("note: \(p.activation ?? "f") is not centred under N(0, (σ_wσ_x)²): its mean E f(sz) = \(formatNumber(p.meanRemoved ?? .nan)) was subtracted (the theory is for f − E f).")
+        } else if p.centred == false {
+            lines.append("note: \(p.activation ?? "f") is centred under N(0, (σ_wσ_x)²); nothing subtracted.")
+        }
+        if p.linear { lines.append("note: η = ζ: f is linear and M is a product of Wisharts.") }
+        if p.zeta == 0 { lines.append("note: ζ = 0: the spectrum is Marchenko–Pastur with ratio φ/ψ and variance η.") }
+        if !p.evaluations.isEmpty {
+            lines.append("")
+            lines.append(renderTable(["x", "ρ(x)", "F(x)"], p.evaluations.map { [formatNumber($0.x), formatNumber($0.rho), formatNumber($0.cdf)] }))
+        }
+        if !p.trainLoss.isEmpty {
+            let withMC = p.trainLoss.contains { $0.monteCarlo != nil }
+            lines.append("")
+            lines.append(renderTable(withMC ? ["γ", "E_train theory", "E_train MC ± s.e."] : ["γ", "E_train theory"], p.trainLoss.map { t in
+                [formatNumber(t.gamma), formatNumber(t.theory)] + (withMC ? [t.monteCarlo.map(pm) ?? "-"] : [])
+            }))
+        }
+        if let layers = p.layers, !layers.isEmpty {
+            lines.append("")
+            lines.append(renderTable(["layer", "KS to MP", "tolerance", "MP?", "m2", "m2 (MP)"], layers.map {
+                ["\($0.layer)", String(format: "%.4f", $0.ks), String(format: "%.4f", $0.tolerance), $0.ks <= $0.tolerance ? "yes" : "no",
+                 formatNumber($0.m2), formatNumber($0.m2MarchenkoPastur)]
+            }))
+            lines.append("layers: width n₀ = \(n0), m = round(n₀/φ), ψ = 1, \(samples) samples; each layer's input renormalised to variance σ_x² (ζ = 0 keeps every layer MP).")
+        }
+        if let mc {
+            lines.append("MC (\(mc.samples) samples, seed \(mc.seed), \(mc.model) features), compared with the theory at the sampled ratios: \(mc.ks.reason)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func csv(_ p: GramPrediction) -> String {
+        let d = p.density
+        return (["x,rho,cdf"] + d.x.indices.map { "\(d.x[$0]),\(d.rho[$0]),\(d.cdf[$0])" }).joined(separator: "\n")
+    }
+
+    /// ρ(x) over the MC histogram, the atom at 0 as a stem of height mass × (peak of ρ).
+    func svg(_ p: GramPrediction, histogram: SpectrumHistogram?) -> String {
+        var plot = SVGPlot(
+            title: "Gram spectrum of f(WX): \(p.activation ?? "f"), φ = \(formatNumber(p.phi)), ψ = \(formatNumber(p.psi))",
+            xLabel: "λ", yLabel: "density ρ(λ)")
+        if let h = histogram, let mc = p.monteCarlo {
+            plot.histograms.append(.init(label: "MC n₀=\(mc.width), S=\(mc.samples)", edges: h.edges, heights: h.density))
+        }
+        plot.curves.append(.init(label: "theory ρ(λ)", x: p.density.x, y: p.density.rho))
+        let finite = p.density.rho.filter(\.isFinite).sorted()
+        let peak = finite.isEmpty ? 1 : finite[min(finite.count - 1, Int(0.99 * Double(finite.count)))]
+        for a in p.atoms {
+            plot.markers.append(.init(label: "atom \(formatNumber(a.mass)) at \(formatNumber(a.location))", x: a.location, y: a.mass * peak))
+        }
+        return plot.render()
+    }
+}

@@ -1,0 +1,264 @@
+import ArgumentParser
+import FreeSpectra
+import Foundation
+
+struct HessianCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hessian",
+        abstract: "Spectrum and index of the loss Hessian H = H₀ + H₁ at a critical point of energy ε (Pennington–Bahri).",
+        discussion: """
+        H₀ = (1/m) X Xᵀ is Wishart (Marchenko–Pastur with ratio φ = n/m: n parameters, m data
+        points), H₁ is a Wigner matrix whose semicircle has variance 2ε, the two free. So
+        R_H(w) = 1/(1 − φw) + 2εw and G = G_H(z) solves the cubic
+
+            2φε G³ − (2ε + φz) G² + (z + φ − 1) G − 1 = 0,
+
+        on its physical branch; ρ(x) = −Im G(x + i0)/π. The index α(ε, φ) is the fraction of
+        negative eigenvalues. For φ < 1 it is 0 up to the critical energy
+        ε_c = (1 − 20φ − 8φ² + (1 + 8φ)^{3/2})/16 and grows like α₀(ε − ε_c)^{3/2} above it;
+        for φ ≥ 1, ε_c = 0. With --monte-carlo, sampled matrices (n = --size, m = round(n/φ))
+        are compared with the theory at the sampled ratio n/m by a Kolmogorov–Smirnov test.
+
+        Examples:
+          freespec hessian --phi 0.5 --epsilon 0.02
+          freespec hessian --phi 0.5 --epsilon 0.02 --at -0.1,0,0.5 --format json
+          freespec hessian --phi 0.5 --epsilon 0.02 --monte-carlo --size 400 --plot hessian.svg
+        """)
+
+    @Option(parsing: .unconditional, help: "φ = n/m > 0: parameters per data point.")
+    var phi: Double
+
+    @Option(parsing: .unconditional, help: "ε ≥ 0: the energy of the critical point (H₁'s semicircle has variance 2ε).")
+    var epsilon: Double
+
+    @Option(help: "Number of density grid points (2 to 100000).")
+    var points: Int = 401
+
+    @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these x (comma-separated; may be negative).")
+    var at: CommaList<Double>?
+
+    @Option(help: "Output: table, json or csv (csv: the density grid).")
+    var format: OutputFormat = .table
+
+    @Option(help: "Write an SVG plot of the density (and the Monte Carlo histogram) to this file.")
+    var plot: String?
+
+    @OptionGroup var monteCarlo: HessianMonteCarloOptions
+
+    func validate() throws {
+        try validateHessianPhi(phi)
+        guard epsilon.isFinite && epsilon >= 0 else { throw ValidationError("--epsilon must be a finite number ≥ 0, got \(epsilon)") }
+        guard epsilon <= 1e6 else { throw ValidationError("--epsilon must be ≤ 1e6, got \(epsilon)") }
+        guard points >= 2 && points <= 100_000 else { throw ValidationError("--points must be between 2 and 100000, got \(points)") }
+        if let bad = at?.values.first(where: { !$0.isFinite }) { throw ValidationError("--at values must be finite, got \(bad)") }
+        try monteCarlo.validate()
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let model = try LossHessian(phi: phi, epsilon: epsilon)
+            var result = HessianResult(prediction: try model.prediction(points: points))
+            if let xs = at?.values {
+                result.evaluations = try xs.map { HessianEvaluation(x: $0, rho: model.density($0), cdf: try model.cdf($0)) }
+            }
+            if monteCarlo.enabled {
+                result.monteCarlo = try monteCarlo.run(phi: phi, epsilon: epsilon)
+            }
+            switch format {
+            case .json: print(try encodeJSON(result))
+            case .csv: print(csv(result))
+            case .table: print(table(result))
+            }
+            if let path = plot { try writeText(svg(result), to: path) }
+        }
+    }
+
+    func table(_ r: HessianResult) -> String {
+        let p = r.prediction
+        let mc = r.monteCarlo
+        var rows: [[String]] = [
+            ["φ = n/m", formatNumber(p.phi), mc.map { "\(formatNumber($0.effectivePhi)) (n = \($0.size), m = \($0.dataPoints))" } ?? ""],
+            ["ε", formatNumber(p.epsilon), ""],
+            ["ε_c(φ)", formatNumber(p.criticalEnergy), p.phi >= 1 ? "(φ ≥ 1: every ε > 0 has negative eigenvalues)" : ""],
+            ["index α", formatNumber(p.index), mc.map { "\(formatNumber($0.index)) ± \(formatNumber($0.indexStdErr))" } ?? ""],
+            ["λ_min", formatNumber(p.lambdaMin), mc.map { formatNumber($0.lambdaMin) } ?? ""],
+            ["λ_max", formatNumber(p.lambdaMax), mc.map { formatNumber($0.lambdaMax) } ?? ""],
+        ]
+        for k in 0..<p.moments.count {
+            rows.append(["m\(k + 1)", formatNumber(p.moments[k]), mc.map { formatNumber($0.moments[k]) } ?? ""])
+        }
+        rows.append(["support", p.support.map { "[\(formatNumber($0.lower)), \(formatNumber($0.upper))]" }.joined(separator: " ∪ "), ""])
+        if !p.atoms.isEmpty {
+            rows.append(["atoms", p.atoms.map { "\(formatNumber($0.mass))@\(formatNumber($0.location))" }.joined(separator: " "), ""])
+        }
+        if let mc {
+            rows.append(["KS", "", String(format: "%.4f (tolerance %.4f)", mc.ks, mc.verdict.tolerance)])
+            rows.append(["verdict", "", mc.verdict.agrees ? "agrees" : "DISAGREES"])
+        }
+        let header = mc == nil ? ["quantity", "theory"] : ["quantity", "theory", "Monte Carlo"]
+        var lines = [renderTable(header, rows.map { mc == nil ? Array($0.prefix(2)) : $0 })]
+        if let ev = r.evaluations, !ev.isEmpty {
+            lines.append("")
+            lines.append(renderTable(["x", "ρ(x)", "F(x)"], ev.map { [formatNumber($0.x), formatNumber($0.rho), formatNumber($0.cdf)] }))
+        }
+        if let mc {
+            lines.append("MC (\(mc.samples) samples, seed \(mc.seed)), compared with the theory at the sampled φ = \(formatNumber(mc.effectivePhi)) (index \(formatNumber(mc.indexTheory))): \(mc.verdict.reason)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func csv(_ r: HessianResult) -> String {
+        let d = r.prediction.density
+        return (["x,rho,cdf"] + d.x.indices.map { "\(d.x[$0]),\(d.rho[$0]),\(d.cdf[$0])" }).joined(separator: "\n")
+    }
+
+    /// ρ(x) over the MC histogram, the atom (ε = 0, φ > 1) as a stem of height mass × peak,
+    /// and a marker at x = 0, the boundary of the index.
+    func svg(_ r: HessianResult) -> String {
+        let p = r.prediction
+        var plot = SVGPlot(
+            title: "Loss Hessian H₀ + H₁: φ = \(formatNumber(p.phi)), ε = \(formatNumber(p.epsilon)), index α = \(formatNumber(p.index))",
+            xLabel: "λ", yLabel: "density ρ(λ)")
+        if let h = r.monteCarlo?.histogram {
+            plot.histograms.append(.init(label: "MC n=\(r.monteCarlo!.size), S=\(r.monteCarlo!.samples)", edges: h.edges, heights: h.density))
+        }
+        plot.curves.append(.init(label: "theory ρ(λ)", x: p.density.x, y: p.density.rho))
+        let peak = p.density.rho.filter(\.isFinite).max() ?? 1
+        for a in p.atoms {
+            plot.markers.append(.init(label: "atom \(formatNumber(a.mass)) at \(formatNumber(a.location))", x: a.location, y: a.mass * peak))
+        }
+        if p.atoms.isEmpty || p.atoms.allSatisfy({ $0.location != 0 }) {
+            plot.markers.append(.init(label: "λ = 0", x: 0, y: peak))
+        }
+        return plot.render()
+    }
+}
+
+/// Validation shared by the Hessian commands.
+func validateHessianPhi(_ phi: Double, option: String = "--phi") throws {
+    guard phi.isFinite && phi > 0 else { throw ValidationError("\(option) must be a finite number > 0 (φ = parameters / data points), got \(phi)") }
+    guard phi <= 1e6 else { throw ValidationError("\(option) must be ≤ 1e6, got \(phi)") }
+}
+
+/// `--monte-carlo --size N --samples S --seed K` for the Hessian commands.
+struct HessianMonteCarloOptions: ParsableArguments {
+    @Flag(name: .customLong("monte-carlo"), help: "Also sample H = H₀ + H₁ and compare with the theory.")
+    var enabled = false
+
+    @Option(help: "Monte Carlo matrix size n (parameters); m = round(n/φ) data points (2 to 4000).")
+    var size: Int = 400
+
+    @Option(help: "Monte Carlo samples (independent matrices, 1 to 10000).")
+    var samples: Int = 4
+
+    @Option(help: "Random seed (the same seed gives the same eigenvalues).")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard size >= 2 && size <= 4000 else { throw ValidationError("--size must be between 2 and 4000, got \(size)") }
+        guard samples >= 1 && samples <= 10_000 else { throw ValidationError("--samples must be between 1 and 10000, got \(samples)") }
+    }
+
+    /// The data-point count m = round(n/φ), checked before sampling so that a tiny φ cannot ask
+    /// for a huge X.
+    func checkDataPoints(phi: Double) throws {
+        let m = (Double(size) / phi).rounded()
+        guard m <= 50_000 else {
+            throw ValidationError("--size \(size) at φ = \(phi) needs m = n/φ = \(Int(m)) data points; the limit is 50000 (lower --size)")
+        }
+    }
+
+    /// Samples at (φ, ε) and compares with the theory at the sampled ratio n/m.
+    func run(phi: Double, epsilon: Double) throws -> HessianMonteCarloReport {
+        try checkDataPoints(phi: phi)
+        let samples = try HessianSampler.sample(phi: phi, epsilon: epsilon, size: size, samples: self.samples, seed: seed)
+        let theory = try LossHessian(phi: samples.effectivePhi, epsilon: epsilon)
+        let spectrum = samples.spectrum
+        let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: Self.sweepingCDF(theory), width: size)
+        let histogram = try spectrum.histogram(bins: 60)
+        return HessianMonteCarloReport(
+            size: size, dataPoints: samples.dataPoints, effectivePhi: samples.effectivePhi,
+            samples: self.samples, seed: seed, ks: verdict.ks,
+            index: samples.index.value, indexStdErr: samples.index.standardError, indexTheory: try theory.index(),
+            lambdaMin: spectrum.pooled.first ?? .nan, lambdaMax: spectrum.pooled.last ?? .nan,
+            moments: (1...4).map { spectrum.moment($0).value },
+            verdict: verdict,
+            histogram: HessianHistogramReport(edges: histogram.edges, counts: histogram.counts, density: histogram.density))
+    }
+
+    /// The theory CDF for a KS sweep over increasing abscissae: each call integrates ρ only
+    /// from the previous abscissa (one short quadrature per eigenvalue instead of one from
+    /// λ_min). For ε = 0 the closed form; a failed quadrature gives NaN (and so a failed KS).
+    static func sweepingCDF(_ h: LossHessian) -> (Double) -> Double {
+        if h.epsilon == 0 { return { (try? h.cdf($0)) ?? .nan } }
+        var lastX = -Double.infinity, lastF = 0.0
+        func mass(_ a: Double, _ b: Double) -> Double {
+            var total = 0.0
+            for interval in h.support {
+                let lo = max(a, interval.lowerBound), hi = min(b, interval.upperBound)
+                if hi > lo {
+                    total += (try? Quadrature.integrate(h.density, from: lo, to: hi, absoluteTolerance: 1e-15, relativeTolerance: 1e-10)) ?? .nan
+                }
+            }
+            return total
+        }
+        return { x in
+            if x >= lastX {
+                let f = min(1, lastF + mass(lastX, x))
+                lastX = x; lastF = f
+                return f
+            }
+            return max(0, lastF - mass(x, lastX))
+        }
+    }
+}
+
+struct HessianEvaluation: Codable {
+    var x: Double
+    var rho: Double
+    var cdf: Double
+}
+
+struct HessianHistogramReport: Codable {
+    var edges: [Double]
+    var counts: [Int]
+    /// count / (total · bin width), comparable with ρ.
+    var density: [Double]
+}
+
+/// The `monteCarlo` key of `freespec hessian --format json`.
+struct HessianMonteCarloReport: Codable {
+    var size: Int
+    var dataPoints: Int
+    /// n/m actually sampled; the KS test uses the theory at this ratio.
+    var effectivePhi: Double
+    var samples: Int
+    var seed: UInt64
+    var ks: Double
+    /// Sampled index: mean over samples of the fraction of negative eigenvalues.
+    var index: Double
+    var indexStdErr: Double
+    /// The theory's index at the sampled ratio.
+    var indexTheory: Double
+    var lambdaMin: Double
+    var lambdaMax: Double
+    /// m₁ … m₄ of the pooled eigenvalues.
+    var moments: [Double]
+    var verdict: MonteCarloVerdict
+    var histogram: HessianHistogramReport
+}
+
+/// `freespec hessian` output: the prediction's keys, plus `evaluations` and `monteCarlo`.
+struct HessianResult: Encodable {
+    var prediction: HessianPrediction
+    var evaluations: [HessianEvaluation]? = nil
+    var monteCarlo: HessianMonteCarloReport? = nil
+
+    func encode(to encoder: Encoder) throws {
+        try prediction.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encodeIfPresent(evaluations, forKey: .evaluations)
+        try container.encodeIfPresent(monteCarlo, forKey: .monteCarlo)
+    }
+    private enum Key: String, CodingKey { case evaluations, monteCarlo }
+}
