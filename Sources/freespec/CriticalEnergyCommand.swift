@@ -52,8 +52,9 @@ struct CriticalEnergyCommand: ParsableCommand {
     }
 
     func validate() throws {
-        _ = try Self.grid(phi)
+        let grid = try Self.grid(phi)
         try monteCarlo.validate()
+        if monteCarlo.enabled { for p in grid { try monteCarlo.checkDataPoints(phi: p) } }
     }
 
     struct Row: Encodable {
@@ -74,7 +75,6 @@ struct CriticalEnergyCommand: ParsableCommand {
 
     func run() throws {
         let grid = try Self.grid(phi)
-        if monteCarlo.enabled { for p in grid { try monteCarlo.checkDataPoints(phi: p) } }
         try reportingErrors {
             var rows: [Row] = []
             for p in grid {

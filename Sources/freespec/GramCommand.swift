@@ -46,7 +46,7 @@ struct GramCommand: ParsableCommand {
     @Option(name: .customLong("sigma-x"), parsing: .unconditional, help: "Input scale σ_x > 0 (entries of X have variance σ_x²).")
     var sigmaX: Double = 1
 
-    @Option(help: "Number of density grid points (2 to 100000).")
+    @Option(parsing: .unconditional, help: "Number of density grid points (2 to 100000).")
     var points: Int = 401
 
     @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these x (comma-separated).")
@@ -61,10 +61,10 @@ struct GramCommand: ParsableCommand {
     @Flag(name: .customLong("monte-carlo"), help: "Also sample Gram matrices (and, with --train-loss, ridge regressions) and compare.")
     var monteCarlo = false
 
-    @Option(help: "Monte Carlo input dimension n₀ (2 to 4000); m = round(n₀/φ), n₁ = round(n₀/ψ), each ≤ 8000.")
+    @Option(parsing: .unconditional, help: "Monte Carlo input dimension n₀ (2 to 4000); m = round(n₀/φ), n₁ = round(n₀/ψ), each ≤ 8000.")
     var n0: Int = 200
 
-    @Option(help: "Monte Carlo samples (1 to 10000).")
+    @Option(parsing: .unconditional, help: "Monte Carlo samples (1 to 10000).")
     var samples: Int = 4
 
     @Option(help: "Random seed (the same seed gives the same eigenvalues).")
@@ -76,7 +76,7 @@ struct GramCommand: ParsableCommand {
     @Option(help: "γ grid LO:HI:COUNT (logarithmic, 0 < LO ≤ HI, 1 ≤ COUNT ≤ 1000), for --train-loss.")
     var gamma: String = "0.001:10:9"
 
-    @Option(help: "Stack this many random-feature layers (width n₀, ψ = 1) and compare each with Marchenko–Pastur (1 to 100).")
+    @Option(parsing: .unconditional, help: "Stack this many random-feature layers (width n₀, ψ = 1) and compare each with Marchenko–Pastur (1 to 100).")
     var layers: Int?
 
     /// The γ grid; throws a ValidationError for anything malformed.

@@ -31,7 +31,7 @@ struct HessianCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "ε ≥ 0: the energy of the critical point (H₁'s semicircle has variance 2ε).")
     var epsilon: Double
 
-    @Option(help: "Number of density grid points (2 to 100000).")
+    @Option(parsing: .unconditional, help: "Number of density grid points (2 to 100000).")
     var points: Int = 401
 
     @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these x (comma-separated; may be negative).")
@@ -52,6 +52,7 @@ struct HessianCommand: ParsableCommand {
         guard points >= 2 && points <= 100_000 else { throw ValidationError("--points must be between 2 and 100000, got \(points)") }
         if let bad = at?.values.first(where: { !$0.isFinite }) { throw ValidationError("--at values must be finite, got \(bad)") }
         try monteCarlo.validate()
+        if monteCarlo.enabled { try monteCarlo.checkDataPoints(phi: phi) }
     }
 
     func run() throws {
@@ -79,7 +80,7 @@ struct HessianCommand: ParsableCommand {
         var rows: [[String]] = [
             ["φ = n/m", formatNumber(p.phi), mc.map { "\(formatNumber($0.effectivePhi)) (n = \($0.size), m = \($0.dataPoints))" } ?? ""],
             ["ε", formatNumber(p.epsilon), ""],
-            ["ε_c(φ)", formatNumber(p.criticalEnergy), p.phi >= 1 ? "(φ ≥ 1: every ε > 0 has negative eigenvalues)" : ""],
+            ["ε_c(φ)", formatNumber(p.criticalEnergy), ""],
             ["index α", formatNumber(p.index), mc.map { "\(formatNumber($0.index)) ± \(formatNumber($0.indexStdErr))" } ?? ""],
             ["λ_min", formatNumber(p.lambdaMin), mc.map { formatNumber($0.lambdaMin) } ?? ""],
             ["λ_max", formatNumber(p.lambdaMax), mc.map { formatNumber($0.lambdaMax) } ?? ""],
@@ -97,6 +98,10 @@ struct HessianCommand: ParsableCommand {
         }
         let header = mc == nil ? ["quantity", "theory"] : ["quantity", "theory", "Monte Carlo"]
         var lines = [renderTable(header, rows.map { mc == nil ? Array($0.prefix(2)) : $0 })]
+        if p.phi >= 1 { lines.append("note: φ ≥ 1, so ε_c = 0: every ε > 0 has negative eigenvalues.") }
+        if p.epsilon == 0 && !p.atoms.isEmpty {
+            lines.append("note: ε = 0, φ > 1: H = H₀ has \(formatNumber(p.atoms[0].mass)) of its eigenvalues exactly at 0 (not counted as negative).")
+        }
         if let ev = r.evaluations, !ev.isEmpty {
             lines.append("")
             lines.append(renderTable(["x", "ρ(x)", "F(x)"], ev.map { [formatNumber($0.x), formatNumber($0.rho), formatNumber($0.cdf)] }))
@@ -145,10 +150,10 @@ struct HessianMonteCarloOptions: ParsableArguments {
     @Flag(name: .customLong("monte-carlo"), help: "Also sample H = H₀ + H₁ and compare with the theory.")
     var enabled = false
 
-    @Option(help: "Monte Carlo matrix size n (parameters); m = round(n/φ) data points (2 to 4000).")
+    @Option(parsing: .unconditional, help: "Monte Carlo matrix size n (parameters); m = round(n/φ) data points (2 to 4000).")
     var size: Int = 400
 
-    @Option(help: "Monte Carlo samples (independent matrices, 1 to 10000).")
+    @Option(parsing: .unconditional, help: "Monte Carlo samples (independent matrices, 1 to 10000).")
     var samples: Int = 4
 
     @Option(help: "Random seed (the same seed gives the same eigenvalues).")
@@ -170,12 +175,27 @@ struct HessianMonteCarloOptions: ParsableArguments {
 
     /// Samples at (φ, ε) and compares with the theory at the sampled ratio n/m.
     func run(phi: Double, epsilon: Double) throws -> HessianMonteCarloReport {
-        try checkDataPoints(phi: phi)
         let samples = try HessianSampler.sample(phi: phi, epsilon: epsilon, size: size, samples: self.samples, seed: seed)
         let theory = try LossHessian(phi: samples.effectivePhi, epsilon: epsilon)
-        let spectrum = samples.spectrum
+        var spectrum = samples.spectrum
+        if !theory.atoms.isEmpty {
+            // ε = 0, φ > 1: MP's atom at 0 comes out of LAPACK as ±1e-15·‖H‖; snap that rounding
+            // noise to the atom (the sampler's index ignores it the same way).
+            spectrum = try EmpiricalSpectrum(samples: spectrum.samples.map { e in
+                let noise = 1e-12 * (e.map(abs).max() ?? 0)
+                return e.map { abs($0) <= noise ? 0 : $0 }
+            })
+        }
         let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: Self.sweepingCDF(theory), width: size)
-        let histogram = try spectrum.histogram(bins: 60)
+        // With an atom at 0, bin the rest: the zeros fall in underflow but still count in the
+        // normalisation, so the bars compare with the continuous part of ρ.
+        let nonzero = spectrum.pooled.filter { $0 != 0 }
+        let histogram: SpectrumHistogram
+        if !theory.atoms.isEmpty, let lo = nonzero.first, let hi = nonzero.last, hi > lo {
+            histogram = try spectrum.histogram(bins: 60, range: lo...hi)
+        } else {
+            histogram = try spectrum.histogram(bins: 60)
+        }
         return HessianMonteCarloReport(
             size: size, dataPoints: samples.dataPoints, effectivePhi: samples.effectivePhi,
             samples: self.samples, seed: seed, ks: verdict.ks,
