@@ -1,1 +1,26 @@
-print("bench placeholder")
+import Foundation
+
+// `make bench`: the Jacobian-spectrum benchmark (seconds), and the Monte Carlo benchmark
+// (minutes) only when asked for with FREESPEC_BENCH_MC=1 or --monte-carlo.
+
+let arguments = CommandLine.arguments.dropFirst()
+if arguments.contains("--help") || arguments.contains("-h") {
+    print("""
+    usage: FreeSpectraBench [--monte-carlo]
+      Runs the Jacobian-spectrum benchmark (Swift engine vs the numpy polynomial-root baseline).
+      --monte-carlo (or FREESPEC_BENCH_MC=1) also runs the Monte Carlo benchmark (several minutes).
+      Run from the package root so Validation/baselines/*.py are found.
+    """)
+    exit(0)
+}
+let runMonteCarlo = arguments.contains("--monte-carlo") || ProcessInfo.processInfo.environment["FREESPEC_BENCH_MC"] == "1"
+
+print(jacobianBenchmark())
+if runMonteCarlo {
+    print("")
+    print("Monte Carlo benchmark (requested by \(arguments.contains("--monte-carlo") ? "--monte-carlo" : "FREESPEC_BENCH_MC=1"); takes several minutes) …")
+    print(monteCarloBenchmark())
+} else {
+    print("")
+    print("Monte Carlo benchmark skipped: it takes several minutes; run with FREESPEC_BENCH_MC=1 or --monte-carlo to include it.")
+}
