@@ -7,20 +7,18 @@ struct CriticalEnergyCommand: ParsableCommand {
         commandName: "critical-energy",
         abstract: "The critical energy ε_c(φ) of the loss Hessian below which critical points are minima.",
         discussion: """
-        In the Pennington–Bahri model H = H₀ + H₁ (Wishart with ratio φ plus a semicircle of
-        variance 2ε; see `freespec hessian --help`), the lower edge of the spectrum reaches 0 at
+        In the Pennington–Bahri model H = H₀ + H₁ (Wishart with ratio φ plus a semicircle of variance 2ε; see `freespec hessian --help`), the lower edge of the spectrum reaches 0 at
 
-            ε_c(φ) = (1 − 20φ − 8φ² + (1 + 8φ)^{3/2}) / 16      (0 < φ < 1; ε_c = 0 for φ ≥ 1),
+            ε_c(φ) = (1 − 20φ − 8φ² + (1 + 8φ)^{3/2}) / 16    (0 < φ < 1),
+            ε_c(φ) = 0                                       (φ ≥ 1),
 
-        the positive root of 8ε² + (8φ² + 20φ − 1)ε + 2φ(φ − 1)³ = 0. For each φ the table gives
-        the closed form, an independent numerical ε_c (Brent's method on the lower edge of the
-        support), their difference, the prefactor α₀ of the 3/2 law α ≈ α₀(ε − ε_c)^{3/2}, and
-        the index α(2ε_c, φ). With --monte-carlo the index at 2ε_c is also sampled.
+        the positive root of 8ε² + (8φ² + 20φ − 1)ε + 2φ(φ − 1)³ = 0. For each φ the table gives the closed form, an independent numerical ε_c (Brent's method on the lower edge of the support), their difference, the prefactor α₀ of the 3/2 law α ≈ α₀(ε − ε_c)^{3/2}, and the index α(2ε_c, φ). With --monte-carlo the index at 2ε_c is also sampled.
 
         Examples:
           freespec critical-energy --phi 0.1:0.9:0.1
           freespec critical-energy --phi 0.05:1.5:0.05 --plot epsilon-c.svg
-          freespec critical-energy --phi 0.2:0.8:0.2 --monte-carlo --size 400 --samples 8 --format json
+          freespec critical-energy --phi 0.2:0.8:0.2 --monte-carlo --samples 8
+          freespec critical-energy --phi 0.5 --format json
         """)
 
     @Option(help: "φ grid LO:HI:STEP (linear; 0 < LO ≤ HI, STEP > 0, at most 2000 points), or a single φ.")
@@ -48,7 +46,8 @@ struct CriticalEnergyCommand: ParsableCommand {
         try validateHessianPhi(v[1])
         let count = Int(((v[1] - v[0]) / v[2] + 1e-9).rounded(.down)) + 1
         guard count <= 2000 else { throw ValidationError("--phi \(spec) has \(count) points; at most 2000 (raise STEP)") }
-        return (0..<count).map { v[0] + Double($0) * v[2] }
+        // Rounded to 12 significant digits so that 0.1 + 2·0.05 prints as 0.2, not 0.20000000000000001.
+        return (0..<count).map { Double(String(format: "%.12g", v[0] + Double($0) * v[2]))! }
     }
 
     func validate() throws {

@@ -7,27 +7,20 @@ struct GramCommand: ParsableCommand {
         commandName: "gram",
         abstract: "Spectrum of the random-feature Gram matrix M = Y Yᵀ/m, Y = f(W X) (Pennington–Worah).",
         discussion: """
-        W is n₁ × n₀ with N(0, σ_w²/n₀) entries, X is n₀ × m with N(0, σ_x²) entries, and
-        φ = n₀/m, ψ = n₀/n₁. In the limit the spectrum depends on f only through
-        η = E[f_c(sz)²] and ζ = (E[z f(sz)])², s = σ_wσ_x, z ~ N(0, 1), f_c = f − E f(sz)
-        (a non-centred f is centred; the table says by how much). With t = 1/(ψz),
+        W is n₁ × n₀ with N(0, σ_w²/n₀) entries, X is n₀ × m with N(0, σ_x²) entries, and φ = n₀/m, ψ = n₀/n₁. In the limit the spectrum depends on f only through η = E[f_c(sz)²] and ζ = (E[z f(sz)])², s = σ_wσ_x, z ~ N(0, 1), f_c = f − E f(sz) (a non-centred f is centred; the table says by how much). With t = 1/(ψz),
 
             G(z) = (ψ/z) P(t) + (1 − ψ)/z,
             P = 1 + (η − ζ) t P_φ P_ψ + ζ t P_φ P_ψ / (1 − ζ t P_φ P_ψ),
             P_φ = 1 + (P − 1)φ,  P_ψ = 1 + (P − 1)ψ,
 
-        a quartic in P solved on its physical branch; ρ(x) = −Im G(x + i0)/π.
-        --train-loss adds the ridge-regression training loss E_train(γ) = (γ²/m) E tr (YᵀY/n₁ + γ)⁻²
-        on a logarithmic γ grid. --monte-carlo samples M (n₀ = --n0, m = round(n₀/φ),
-        n₁ = round(n₀/ψ)) and compares with the theory at the sampled ratios (KS test), and
-        samples the ridge regressions too. --layers K stacks K random-feature layers of width n₀
-        (ψ = 1) and reports each layer's distance from Marchenko–Pastur.
+        a quartic in P solved on its physical branch; ρ(x) = −Im G(x + i0)/π. --train-loss adds the ridge-regression training loss E_train(γ) = (γ²/m) E tr (YᵀY/n₁ + γ)⁻² on a logarithmic γ grid. --monte-carlo samples M (n₀ = --n0, m = round(n₀/φ), n₁ = round(n₀/ψ)) and compares with the theory at the sampled ratios (KS test), and samples the ridge regressions too. --layers K stacks K random-feature layers of width n₀ (ψ = 1) and reports each layer's distance from Marchenko–Pastur.
 
         Examples:
           freespec gram --activation relu --phi 0.5 --psi 0.5
           freespec gram --activation tanh --phi 1 --psi 2 --at 0.1,1 --format json
-          freespec gram --activation relu --phi 0.5 --psi 0.5 --monte-carlo --n0 300 --plot gram.svg
-          freespec gram --activation erf --phi 0.5 --psi 1 --train-loss --gamma 0.001:10:9 --monte-carlo
+          freespec gram --phi 0.5 --psi 0.5 --monte-carlo --n0 300 --plot gram.svg
+          freespec gram --activation erf --phi 0.5 --psi 1 --train-loss --monte-carlo
+          freespec gram --phi 0.5 --psi 1 --train-loss --gamma 1e-4:100:13
           freespec gram --activation abs --phi 0.5 --psi 1 --layers 4
         """)
 
@@ -209,9 +202,10 @@ struct GramCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// The density grid (+ 0 turns −0.0 into 0.0).
     func csv(_ p: GramPrediction) -> String {
         let d = p.density
-        return (["x,rho,cdf"] + d.x.indices.map { "\(d.x[$0]),\(d.rho[$0]),\(d.cdf[$0])" }).joined(separator: "\n")
+        return (["x,rho,cdf"] + d.x.indices.map { "\(d.x[$0]),\(d.rho[$0] + 0),\(d.cdf[$0] + 0)" }).joined(separator: "\n")
     }
 
     /// ρ(x) over the MC histogram, the atom at 0 as a stem of height mass × (peak of ρ).

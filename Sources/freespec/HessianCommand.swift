@@ -7,22 +7,17 @@ struct HessianCommand: ParsableCommand {
         commandName: "hessian",
         abstract: "Spectrum and index of the loss Hessian H = H₀ + H₁ at a critical point of energy ε (Pennington–Bahri).",
         discussion: """
-        H₀ = (1/m) X Xᵀ is Wishart (Marchenko–Pastur with ratio φ = n/m: n parameters, m data
-        points), H₁ is a Wigner matrix whose semicircle has variance 2ε, the two free. So
-        R_H(w) = 1/(1 − φw) + 2εw and G = G_H(z) solves the cubic
+        H₀ = (1/m) X Xᵀ is Wishart (Marchenko–Pastur with ratio φ = n/m: n parameters, m data points), H₁ is a Wigner matrix whose semicircle has variance 2ε, the two free. So R_H(w) = 1/(1 − φw) + 2εw and G = G_H(z) solves the cubic
 
             2φε G³ − (2ε + φz) G² + (z + φ − 1) G − 1 = 0,
 
-        on its physical branch; ρ(x) = −Im G(x + i0)/π. The index α(ε, φ) is the fraction of
-        negative eigenvalues. For φ < 1 it is 0 up to the critical energy
-        ε_c = (1 − 20φ − 8φ² + (1 + 8φ)^{3/2})/16 and grows like α₀(ε − ε_c)^{3/2} above it;
-        for φ ≥ 1, ε_c = 0. With --monte-carlo, sampled matrices (n = --size, m = round(n/φ))
-        are compared with the theory at the sampled ratio n/m by a Kolmogorov–Smirnov test.
+        on its physical branch; ρ(x) = −Im G(x + i0)/π. The index α(ε, φ) is the fraction of negative eigenvalues. For φ < 1 it is 0 up to the critical energy ε_c = (1 − 20φ − 8φ² + (1 + 8φ)^{3/2})/16 and grows like α₀(ε − ε_c)^{3/2} above it; for φ ≥ 1, ε_c = 0. With --monte-carlo, sampled matrices (n = --size, m = round(n/φ)) are compared with the theory at the sampled ratio n/m by a Kolmogorov–Smirnov test.
 
         Examples:
           freespec hessian --phi 0.5 --epsilon 0.02
           freespec hessian --phi 0.5 --epsilon 0.02 --at -0.1,0,0.5 --format json
-          freespec hessian --phi 0.5 --epsilon 0.02 --monte-carlo --size 400 --plot hessian.svg
+          freespec hessian --phi 0.5 --epsilon 0.02 --monte-carlo --plot hessian.svg
+          freespec hessian --phi 2 --epsilon 0.001 --monte-carlo --size 800 --samples 2
         """)
 
     @Option(parsing: .unconditional, help: "φ = n/m > 0: parameters per data point.")
@@ -112,9 +107,10 @@ struct HessianCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// The density grid (+ 0 turns −0.0 into 0.0).
     func csv(_ r: HessianResult) -> String {
         let d = r.prediction.density
-        return (["x,rho,cdf"] + d.x.indices.map { "\(d.x[$0]),\(d.rho[$0]),\(d.cdf[$0])" }).joined(separator: "\n")
+        return (["x,rho,cdf"] + d.x.indices.map { "\(d.x[$0]),\(d.rho[$0] + 0),\(d.cdf[$0] + 0)" }).joined(separator: "\n")
     }
 
     /// ρ(x) over the MC histogram, the atom (ε = 0, φ > 1) as a stem of height mass × peak,
