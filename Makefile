@@ -35,9 +35,10 @@ test: deps
 bench: build
 	$(BIN)/FreeSpectraBench
 
-validate: build
-	@mkdir -p Docs/validation
-	$(BIN)/freespec validate --report Docs/validation/REPORT.md
+# The long runs: the full test matrix (smooth activations at L = 512 included).
+validate: deps
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	FREESPEC_FULL_TESTS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build
 
 clean:
 	rm -rf .build $(OUT)
