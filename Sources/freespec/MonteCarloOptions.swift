@@ -44,7 +44,8 @@ struct MonteCarloOptions: ParsableArguments {
                 if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
             }
         }
-        let spectrum = try EmpiricalSpectrum(samples: result.eigenvalues)
+        let (clamped, floor) = clampedToResolution(result.eigenvalues)
+        let spectrum = try EmpiricalSpectrum(samples: clamped)
         // The theory CDF at exactly the points the KS statistic asks for, solved in one sweep.
         let analysis = try SpectrumAnalysis(product: model.product)
         let resolution = prediction.atoms.contains { $0.location > 0 } ? 1e-9 : 0
@@ -53,7 +54,7 @@ struct MonteCarloOptions: ParsableArguments {
         let values = try analysis.cdf(at: queries)
         var table: [Double: Double] = [:]
         for (x, f) in zip(queries, values) { table[x] = f }
-        let cdf: (Double) -> Double = { table[$0] ?? 0 }
+        let cdf = censoredCDF({ table[$0] ?? 0 }, floor: floor)
         let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: cdf, width: width, relativeResolution: resolution)
         let logarithmic = prediction.density.scale == .log
         let positive = spectrum.pooled.filter { $0 > 0 }

@@ -141,15 +141,16 @@ public struct SpectrumAnalysis: Sendable {
     /// The mass of the computed continuous density and its moments m_k/m_1^k (k = 1 … count,
     /// normalised by the series m_1 = e^{logFirstMoment} so deep spectra do not overflow),
     /// by 8-point Gauss–Legendre panels on the skeleton intervals in t = log λ; on the panel
-    /// touching a square-root edge the variable is s with t = t_max − s², which makes the
-    /// integrand smooth there.
+    /// touching the upper edge the variable is s with t = t_max − s², which makes the
+    /// integrand smooth there for a square-root edge (ρ ~ s) and for the inverse-square-root
+    /// edge of a single orthogonal layer (ρ ~ 1/s).
     public func densityMoments(count: Int, logFirstMoment: Double) throws -> (mass: Double, normalizedMoments: [Double]) {
         let rule = GaussLegendreRule(points: 8)
         var nodes: [(t: Double, weight: Double)] = []
         var upper = edge.logLocation
         for (i, p) in skeleton.enumerated() {
             let lower = p.logX
-            if i == 0 && edge.isRegular {
+            if i == 0 {
                 let sMax = (upper - lower).squareRoot()
                 for k in rule.nodes.indices {
                     let s = 0.5 * sMax * (rule.nodes[k] + 1)

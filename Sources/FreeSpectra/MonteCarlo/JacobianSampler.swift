@@ -134,10 +134,15 @@ public enum JacobianSampler {
             lengths.reserveCapacity(c.depth)
             let phi = c.activation
             if c.mode == .network {
-                // x⁰: Gaussian direction, length² = N q*.
+                // x⁰: Gaussian direction, length² = N (q* − σ_b²)/σ_w², so that the first
+                // preactivations h¹ = W x⁰ + b already have per-unit squared length q* (at
+                // the fixed point this is N E[φ(√q* h)²], the stationary input length). An
+                // input of length² N q* would start the length map away from q* and bias
+                // shallow networks (m₁ = 0.72 instead of 1 for tanh, q* = 0.5, L = 4).
                 x.withUnsafeMutableBufferPointer { auxiliary.fillNormal($0) }
                 let norm2 = x.reduce(0) { $0 + $1 * $1 }
-                let factor = norm2 > 0 ? (nd * c.qStar / norm2).squareRoot() : 0
+                let inputLength = max(0, c.qStar - c.sigmaB * c.sigmaB) / (c.sigmaW * c.sigmaW)
+                let factor = norm2 > 0 ? (nd * inputLength / norm2).squareRoot() : 0
                 for i in 0..<n { x[i] *= factor }
             }
             for layer in 1...c.depth {
