@@ -24,12 +24,12 @@ build: deps
 
 demo: build
 	@mkdir -p $(OUT)
-	@echo "== tanh on its critical line at q* = 0.05: Gaussian vs orthogonal weights, depth 4, 16, 64"
-	$(BIN)/freespec jacobian --activation tanh --weights gaussian,orthogonal --depth 4,16,64 --q-star 0.05
+	@echo "== tanh on its critical line at q* = 0.2: Gaussian vs orthogonal weights, depth 4, 16, 64"
+	$(BIN)/freespec jacobian --activation tanh --weights gaussian,orthogonal --depth 4,16,64 --q-star 0.2
 	@echo "== ReLU at criticality (σ_w = √2, σ_b = 0)"
 	$(BIN)/freespec jacobian --activation relu --weights gaussian,orthogonal --depth 4,16,64 --sigma-w 1.4142135623730951 --sigma-b 0
 	@for w in orthogonal gaussian; do \
-	  $(BIN)/freespec jacobian --activation tanh --weights $$w --depth 4,16,64 --q-star 0.05 --format csv --plot $(OUT)/demo-tanh-$$w.svg > /dev/null; \
+	  $(BIN)/freespec jacobian --activation tanh --weights $$w --depth 4,16,64 --q-star 0.2 --format csv --plot $(OUT)/demo-tanh-$$w.svg > /dev/null; \
 	  $(BIN)/freespec jacobian --activation relu --weights $$w --depth 4,16,64 --sigma-w 1.4142135623730951 --format csv --plot $(OUT)/demo-relu-$$w.svg > /dev/null; \
 	done
 	@echo "plots: $(OUT)/demo-{tanh,relu}-{orthogonal,gaussian}.svg"
