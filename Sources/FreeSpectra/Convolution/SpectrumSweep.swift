@@ -68,7 +68,6 @@ struct BranchWalker {
     /// it enters from a gap.
     private var start: FreeMultiplicativeProduct.Edge
     private(set) var logX: Double
-    var lastLogX: Double { logX }
     private(set) var state: State
     private var previous: (logX: Double, state: State)?
     private var atEdge = true

@@ -161,9 +161,8 @@ extension FreeMultiplicativeProduct {
     func descendFromInfinity(toLogX t: Double, logLambdaMax: Double) -> State? {
         guard let (logM1, normalized) = try? normalizedMoments(count: 2) else { return nil }
         let start = Complex(logLambdaMax + Foundation.log(100), Double.pi / 4)
-        let z0inverse = Complex.exp(-start)
         let ratio = Complex.exp(Complex(logM1, 0) - start)  // m_1/z
-        var w = ratio + ratio * ratio * Complex(normalized[1])
+        let w = ratio + ratio * ratio * Complex(normalized[1])
         var us: [Complex<Double>] = []
         for group in slopeGroups {
             var u = Complex(group.law.moments[0]) / w
@@ -175,11 +174,9 @@ extension FreeMultiplicativeProduct {
             }
             us.append(u)
         }
-        _ = z0inverse
         var state = State(w: w, u: us)
         guard let first = newton(atLogZ: start, from: state) else { return nil }
         state = first
-        w = state.w
         let end = Complex(t, 0)
         var s = 0.0, h = 1.0 / 64
         var previous: (Double, State)? = nil
