@@ -21,7 +21,7 @@ struct CriticalEnergyCommand: ParsableCommand {
           freespec critical-energy --phi 0.5 --format json
         """)
 
-    @Option(help: "φ grid LO:HI:STEP (linear; 0 < LO ≤ HI, STEP > 0, at most 2000 points), or a single φ.")
+    @Option(parsing: .unconditional, help: "φ grid LO:HI:STEP (linear; 0 < LO ≤ HI, STEP > 0, at most 2000 points), or a single φ.")
     var phi: String
 
     @Option(help: "Output: table, json or csv.")
@@ -52,8 +52,8 @@ struct CriticalEnergyCommand: ParsableCommand {
 
     func validate() throws {
         let grid = try Self.grid(phi)
-        try monteCarlo.validate()
-        if monteCarlo.enabled { for p in grid { try monteCarlo.checkDataPoints(phi: p) } }
+        if monteCarlo.monteCarloEnabled { for p in grid { try monteCarlo.checkDataPoints(phi: p) } }
+        if let path = plot { try validateOutputPath(path, option: "--plot") }
     }
 
     struct Row: Encodable {
@@ -78,7 +78,7 @@ struct CriticalEnergyCommand: ParsableCommand {
             var rows: [Row] = []
             for p in grid {
                 var row = Row(row: try LossHessian.criticalEnergyRow(phi: p))
-                if monteCarlo.enabled {
+                if monteCarlo.monteCarloEnabled {
                     let s = try HessianSampler.sample(phi: p, epsilon: 2 * row.row.epsilonC, size: monteCarlo.size,
                                                       samples: monteCarlo.samples, seed: monteCarlo.seed)
                     row.monteCarloIndexAt2EpsilonC = s.index.value

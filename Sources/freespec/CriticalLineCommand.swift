@@ -14,10 +14,10 @@ struct CriticalLineCommand: ParsableCommand {
           freespec critical-line --activation tanh,erf,hard-tanh --q-star 0.01:2:8
         """)
 
-    @Option(help: "Activations, comma-separated.")
+    @Option(help: "Activations, comma-separated: \(Activations.names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope).")
     var activation: String = "tanh"
 
-    @Option(name: .customLong("q-star"), help: "q* grid LO:HI:COUNT (logarithmic).")
+    @Option(name: .customLong("q-star"), parsing: .unconditional, help: "q* grid LO:HI:COUNT, COUNT points spaced logarithmically (0 < LO ≤ HI, 1 ≤ COUNT ≤ 10000).")
     var qStar: String = "0.01:10:7"
 
     @Option(help: "Output: table, json or csv.")
@@ -25,17 +25,35 @@ struct CriticalLineCommand: ParsableCommand {
 
     struct Row: Codable { var activation: String; var qStar: Double; var sigmaW: Double?; var sigmaB: Double?; var note: String? }
 
-    func run() throws {
-        let parts = qStar.split(separator: ":").compactMap { Double($0) }
-        guard parts.count == 3, parts[0] > 0, parts[1] >= parts[0], parts[2] >= 1, parts[2] <= 10_000, parts[2] == parts[2].rounded() else {
-            throw ValidationError("--q-star must be LO:HI:COUNT with 0 < LO ≤ HI and COUNT ≥ 1, got \(qStar)")
+    /// The q* grid; throws a usage error for anything malformed.
+    static func grid(_ spec: String) throws -> [Double] {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3, let lo = parts[0], let hi = parts[1], let c = parts[2],
+              lo.isFinite, hi.isFinite, lo > 0, hi >= lo, c >= 1, c <= 10_000, c == c.rounded() else {
+            throw ValidationError("--q-star must be LO:HI:COUNT with 0 < LO ≤ HI finite and COUNT a whole number from 1 to 10000, got '\(spec)'")
         }
+        let count = Int(c)
+        return (0..<count).map { i in count == 1 ? lo : lo * pow(hi / lo, Double(i) / Double(count - 1)) }
+    }
+
+    /// The activations of --activation, in the order given.
+    func activations() throws -> [any Activation] {
+        let names = activation.split(separator: ",").map(String.init)
+        guard !names.isEmpty else { throw ValidationError("--activation needs at least one name") }
+        return try names.map { try parseActivation($0) }
+    }
+
+    func validate() throws {
+        _ = try Self.grid(qStar)
+        _ = try activations()
+    }
+
+    func run() throws {
+        let grid = try Self.grid(qStar)
+        let phis = try activations()
         try reportingErrors {
-            let count = Int(parts[2])
-            let grid = (0..<count).map { i in count == 1 ? parts[0] : parts[0] * pow(parts[1] / parts[0], Double(i) / Double(count - 1)) }
             var rows: [Row] = []
-            for name in activation.split(separator: ",") {
-                let phi = try Activations.named(String(name))
+            for phi in phis {
                 for q in grid {
                     do {
                         let (w, b) = try CriticalLine.point(activation: phi, qStar: q)

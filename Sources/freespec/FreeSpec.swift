@@ -41,6 +41,8 @@ struct CommaList<T: LosslessStringConvertible>: ExpressibleByArgument {
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
         values = parts.map { $0! }
     }
+    /// Shown as "(default: 16)" in --help.
+    var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
 }
 
 /// JSON with infinities and NaN spelled as strings (JSON has no such numbers).

@@ -2,7 +2,7 @@ import ArgumentParser
 import FreeSpectra
 import Foundation
 
-struct GramCommand: ParsableCommand {
+struct GramCommand: ParsableCommand, SamplesMonteCarlo {
     static let configuration = CommandConfiguration(
         commandName: "gram",
         abstract: "Spectrum of the random-feature Gram matrix M = Y Yᵀ/m, Y = f(W X) (Pennington–Worah).",
@@ -51,17 +51,13 @@ struct GramCommand: ParsableCommand {
     @Option(help: "Write an SVG plot of the density (and the Monte Carlo histogram) to this file.")
     var plot: String?
 
-    @Flag(name: .customLong("monte-carlo"), help: "Also sample Gram matrices (and, with --train-loss, ridge regressions) and compare.")
-    var monteCarlo = false
+    /// `--monte-carlo` samples Gram matrices (and, with --train-loss, ridge regressions);
+    /// `--samples` and `--seed` also drive --layers.
+    @OptionGroup var sampling: MonteCarloSampling
 
     @Option(parsing: .unconditional, help: "Monte Carlo input dimension n₀ (2 to 4000); m = round(n₀/φ), n₁ = round(n₀/ψ), each ≤ 8000.")
     var n0: Int = 200
 
-    @Option(parsing: .unconditional, help: "Monte Carlo samples (1 to 10000).")
-    var samples: Int = 4
-
-    @Option(help: "Random seed (the same seed gives the same eigenvalues).")
-    var seed: UInt64 = 1
 
     @Flag(name: .customLong("train-loss"), help: "Report the ridge-regression training loss E_train(γ) on the --gamma grid.")
     var trainLoss = false
@@ -95,39 +91,30 @@ struct GramCommand: ParsableCommand {
         if let bad = at?.values.first(where: { !$0.isFinite }) { throw ValidationError("--at values must be finite, got \(bad)") }
         if trainLoss { _ = try Self.gammaGrid(gamma) }
         if let k = layers, !(1...100).contains(k) { throw ValidationError("--layers must be between 1 and 100, got \(k)") }
-        guard samples >= 1 && samples <= 10_000 else { throw ValidationError("--samples must be between 1 and 10000, got \(samples)") }
-        if monteCarlo || layers != nil {
+        if monteCarloEnabled || layers != nil {
             guard n0 >= 2 && n0 <= 4000 else { throw ValidationError("--n0 must be between 2 and 4000, got \(n0)") }
             let m = (Double(n0) / phi).rounded(), n1 = (Double(n0) / psi).rounded()
-            let sizes = monteCarlo ? [m, n1] : [m]
+            let sizes = monteCarloEnabled ? [m, n1] : [m]
             guard sizes.allSatisfy({ $0 >= 2 && $0 <= 8000 }) else {
                 throw ValidationError("--n0 \(n0) at φ = \(phi), ψ = \(psi) gives m = \(Int(m)), n₁ = \(Int(n1)); both must be between 2 and 8000 (change --n0)")
             }
         }
-        do { _ = try GramActivations.named(activation) } catch let error as NumericalError {
-            throw ValidationError(error.description)
-        }
+        _ = try parseActivation(activation, using: GramActivations.named)
+        if let path = plot { try validateOutputPath(path, option: "--plot") }
     }
 
     func run() throws {
         try reportingErrors {
-            let f = try GramActivations.named(activation)
+            let f = try parseActivation(activation, using: GramActivations.named)
             let model = try NonlinearGram(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi, psi: psi)
             let gammas = trainLoss ? try Self.gammaGrid(gamma) : []
             var prediction = try model.prediction(points: points, evaluations: at?.values ?? [], gammas: gammas)
             var plotHistogram: SpectrumHistogram? = nil
-            if monteCarlo {
+            if monteCarloEnabled {
                 let s = try GramSampler.sample(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi, psi: psi,
                                                width: n0, samples: samples, seed: seed)
                 prediction.monteCarlo = try GramSampler.summary(s)
-                // For the plot, bin only the positive eigenvalues when the theory has an atom at 0
-                // (the zeros still count in the normalisation, so the bars compare with ρ).
-                let positive = s.spectrum.pooled.filter { $0 > 0 }
-                if !model.atoms.isEmpty, let lo = positive.first, let hi = positive.last, hi > lo {
-                    plotHistogram = try s.spectrum.histogram(bins: 60, range: lo...hi)
-                } else {
-                    plotHistogram = prediction.monteCarlo?.histogram
-                }
+                plotHistogram = try s.spectrum.histogram(besideAtomAtZero: !model.atoms.isEmpty)
                 if trainLoss {
                     let sampled = try GramSampler.trainingLoss(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi, psi: psi,
                                                                gammas: gammas, width: n0, samples: samples, seed: seed)
@@ -165,8 +152,7 @@ struct GramCommand: ParsableCommand {
         rows.append(["support", p.support.map { "[\(formatNumber($0.lower)), \(formatNumber($0.upper))]" }.joined(separator: " ∪ "), ""])
         rows.append(["atoms", p.atoms.isEmpty ? "none" : p.atoms.map { "\(formatNumber($0.mass))@\(formatNumber($0.location))" }.joined(separator: " "), ""])
         if let mc {
-            rows.append(["KS", "", String(format: "%.4f (tolerance %.4f)", mc.ks.ks, mc.ks.tolerance)])
-            rows.append(["verdict", "", mc.ks.agrees ? "agrees" : "DISAGREES"])
+            rows += verdictRows(mc.ks)
         }
         let header = mc == nil ? ["quantity", "theory"] : ["quantity", "theory", "Monte Carlo"]
         var lines = [renderTable(header, rows.map { mc == nil ? Array($0.prefix(2)) : $0 })]

@@ -46,8 +46,8 @@ struct HessianCommand: ParsableCommand {
         guard epsilon <= 1e6 else { throw ValidationError("--epsilon must be ≤ 1e6, got \(epsilon)") }
         guard points >= 2 && points <= 100_000 else { throw ValidationError("--points must be between 2 and 100000, got \(points)") }
         if let bad = at?.values.first(where: { !$0.isFinite }) { throw ValidationError("--at values must be finite, got \(bad)") }
-        try monteCarlo.validate()
-        if monteCarlo.enabled { try monteCarlo.checkDataPoints(phi: phi) }
+        if monteCarlo.monteCarloEnabled { try monteCarlo.checkDataPoints(phi: phi) }
+        if let path = plot { try validateOutputPath(path, option: "--plot") }
     }
 
     func run() throws {
@@ -57,7 +57,7 @@ struct HessianCommand: ParsableCommand {
             if let xs = at?.values {
                 result.evaluations = try xs.map { HessianEvaluation(x: $0, rho: model.density($0), cdf: try model.cdf($0)) }
             }
-            if monteCarlo.enabled {
+            if monteCarlo.monteCarloEnabled {
                 result.monteCarlo = try monteCarlo.run(phi: phi, epsilon: epsilon)
             }
             switch format {
@@ -88,8 +88,7 @@ struct HessianCommand: ParsableCommand {
             rows.append(["atoms", p.atoms.map { "\(formatNumber($0.mass))@\(formatNumber($0.location))" }.joined(separator: " "), ""])
         }
         if let mc {
-            rows.append(["KS", "", String(format: "%.4f (tolerance %.4f)", mc.ks, mc.verdict.tolerance)])
-            rows.append(["verdict", "", mc.verdict.agrees ? "agrees" : "DISAGREES"])
+            rows += verdictRows(mc.verdict)
         }
         let header = mc == nil ? ["quantity", "theory"] : ["quantity", "theory", "Monte Carlo"]
         var lines = [renderTable(header, rows.map { mc == nil ? Array($0.prefix(2)) : $0 })]
@@ -141,127 +140,10 @@ func validateHessianPhi(_ phi: Double, option: String = "--phi") throws {
     guard phi <= 1e6 else { throw ValidationError("\(option) must be ≤ 1e6, got \(phi)") }
 }
 
-/// `--monte-carlo --size N --samples S --seed K` for the Hessian commands.
-struct HessianMonteCarloOptions: ParsableArguments {
-    @Flag(name: .customLong("monte-carlo"), help: "Also sample H = H₀ + H₁ and compare with the theory.")
-    var enabled = false
-
-    @Option(parsing: .unconditional, help: "Monte Carlo matrix size n (parameters); m = round(n/φ) data points (2 to 4000).")
-    var size: Int = 400
-
-    @Option(parsing: .unconditional, help: "Monte Carlo samples (independent matrices, 1 to 10000).")
-    var samples: Int = 4
-
-    @Option(help: "Random seed (the same seed gives the same eigenvalues).")
-    var seed: UInt64 = 1
-
-    func validate() throws {
-        guard size >= 2 && size <= 4000 else { throw ValidationError("--size must be between 2 and 4000, got \(size)") }
-        guard samples >= 1 && samples <= 10_000 else { throw ValidationError("--samples must be between 1 and 10000, got \(samples)") }
-    }
-
-    /// The data-point count m = round(n/φ), checked before sampling so that a tiny φ cannot ask
-    /// for a huge X.
-    func checkDataPoints(phi: Double) throws {
-        let m = (Double(size) / phi).rounded()
-        guard m <= 50_000 else {
-            throw ValidationError("--size \(size) at φ = \(phi) needs m = n/φ = \(Int(m)) data points; the limit is 50000 (lower --size)")
-        }
-    }
-
-    /// Samples at (φ, ε) and compares with the theory at the sampled ratio n/m.
-    func run(phi: Double, epsilon: Double) throws -> HessianMonteCarloReport {
-        let samples = try HessianSampler.sample(phi: phi, epsilon: epsilon, size: size, samples: self.samples, seed: seed)
-        let theory = try LossHessian(phi: samples.effectivePhi, epsilon: epsilon)
-        var spectrum = samples.spectrum
-        if !theory.atoms.isEmpty {
-            // ε = 0, φ > 1: MP's atom at 0 comes out of LAPACK as ±1e-15·‖H‖; snap that rounding
-            // noise to the atom (the sampler's index ignores it the same way).
-            spectrum = try EmpiricalSpectrum(samples: spectrum.samples.map { e in
-                let noise = 1e-12 * (e.map(abs).max() ?? 0)
-                return e.map { abs($0) <= noise ? 0 : $0 }
-            })
-        }
-        let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: Self.sweepingCDF(theory), width: size)
-        // With an atom at 0, bin the rest: the zeros fall in underflow but still count in the
-        // normalisation, so the bars compare with the continuous part of ρ.
-        let nonzero = spectrum.pooled.filter { $0 != 0 }
-        let histogram: SpectrumHistogram
-        if !theory.atoms.isEmpty, let lo = nonzero.first, let hi = nonzero.last, hi > lo {
-            histogram = try spectrum.histogram(bins: 60, range: lo...hi)
-        } else {
-            histogram = try spectrum.histogram(bins: 60)
-        }
-        return HessianMonteCarloReport(
-            size: size, dataPoints: samples.dataPoints, effectivePhi: samples.effectivePhi,
-            samples: self.samples, seed: seed, ks: verdict.ks,
-            index: samples.index.value, indexStdErr: samples.index.standardError, indexTheory: try theory.index(),
-            lambdaMin: spectrum.pooled.first ?? .nan, lambdaMax: spectrum.pooled.last ?? .nan,
-            moments: (1...4).map { spectrum.moment($0).value },
-            verdict: verdict,
-            histogram: HessianHistogramReport(edges: histogram.edges, counts: histogram.counts, density: histogram.density))
-    }
-
-    /// The theory CDF for a KS sweep over increasing abscissae: each call integrates ρ only
-    /// from the previous abscissa (one short quadrature per eigenvalue instead of one from
-    /// λ_min). For ε = 0 the closed form; a failed quadrature gives NaN (and so a failed KS).
-    static func sweepingCDF(_ h: LossHessian) -> (Double) -> Double {
-        if h.epsilon == 0 { return { (try? h.cdf($0)) ?? .nan } }
-        var lastX = -Double.infinity, lastF = 0.0
-        func mass(_ a: Double, _ b: Double) -> Double {
-            var total = 0.0
-            for interval in h.support {
-                let lo = max(a, interval.lowerBound), hi = min(b, interval.upperBound)
-                if hi > lo {
-                    total += (try? Quadrature.integrate(h.density, from: lo, to: hi, absoluteTolerance: 1e-15, relativeTolerance: 1e-10)) ?? .nan
-                }
-            }
-            return total
-        }
-        return { x in
-            if x >= lastX {
-                let f = min(1, lastF + mass(lastX, x))
-                lastX = x; lastF = f
-                return f
-            }
-            return max(0, lastF - mass(x, lastX))
-        }
-    }
-}
-
 struct HessianEvaluation: Codable {
     var x: Double
     var rho: Double
     var cdf: Double
-}
-
-struct HessianHistogramReport: Codable {
-    var edges: [Double]
-    var counts: [Int]
-    /// count / (total · bin width), comparable with ρ.
-    var density: [Double]
-}
-
-/// The `monteCarlo` key of `freespec hessian --format json`.
-struct HessianMonteCarloReport: Codable {
-    var size: Int
-    var dataPoints: Int
-    /// n/m actually sampled; the KS test uses the theory at this ratio.
-    var effectivePhi: Double
-    var samples: Int
-    var seed: UInt64
-    var ks: Double
-    /// Sampled index: mean over samples of the fraction of negative eigenvalues.
-    var index: Double
-    var indexStdErr: Double
-    /// The theory's index at the sampled ratio.
-    var indexTheory: Double
-    var lambdaMin: Double
-    var lambdaMax: Double
-    /// m₁ … m₄ of the pooled eigenvalues.
-    var moments: [Double]
-    var verdict: MonteCarloVerdict
-    var histogram: HessianHistogramReport
 }
 
 /// `freespec hessian` output: the prediction's keys, plus `evaluations` and `monteCarlo`.

@@ -7,14 +7,16 @@ struct JacobianCommand: ParsableCommand {
         commandName: "jacobian",
         abstract: "Singular-value spectrum of the input–output Jacobian J Jᵀ of a deep network.",
         discussion: """
-        Free probability: S_{JJᵀ} = Π_l S_{W Wᵀ} S_{D²}, inverted on its physical branch.
-        The network sits either on the critical line at a given q* (--q-star), or at a
-        given (σ_w, σ_b) with q* its mean-field fixed point (--sigma-w, --sigma-b).
+        J = D_L W_L ⋯ D_1 W_1 with D_l = diag φ′(h_l). Free probability multiplies S-transforms, S_{JJᵀ} = Π_l S_{W Wᵀ} S_{D²}, and the product is inverted on its physical branch to give the density ρ(λ), the CDF (atoms included), the support and λ_max. The network sits either on the critical line χ = 1 at a given q* (--q-star), or at a given (σ_w, σ_b) with q* its mean-field fixed point (--sigma-w, --sigma-b).
+
+        The table gives, per weight ensemble and depth: m1 = χ^L (the mean of λ), the variance σ² of λ, λ_max, the atoms (mass@location), the condition measure κ = λ_max/λ_1% (λ_1% the 1% quantile of the continuous part) and a verdict: dynamically isometric when m1 is within a factor 2 of 1, σ²/m1² ≤ 1 and κ ≤ 100. Spectra spanning more than 3 decades get a logarithmic density grid; numbers beyond Double's range print as 10^x.
 
         Examples:
-          freespec jacobian --activation tanh --weights orthogonal --depth 128 --q-star 0.05
-          freespec jacobian --activation relu --weights gaussian,orthogonal --depth 4,16,64 --sigma-w 1.4142 --format json
-          freespec jacobian --activation hard-tanh --depth 16 --q-star 0.1 --monte-carlo --width 400 --plot ht.svg
+          freespec jacobian --activation tanh --depth 128 --q-star 0.05
+          freespec jacobian --activation relu --weights gaussian,orthogonal \\
+            --depth 4,16,64 --sigma-w 1.4142 --format json
+          freespec jacobian --activation hard-tanh --depth 16 --q-star 0.5 \\
+            --monte-carlo --width 400 --plot ht.svg
         """)
 
     @Option(help: "Activation: \(Activations.names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope).")
@@ -23,22 +25,22 @@ struct JacobianCommand: ParsableCommand {
     @Option(help: "Weight ensemble(s), comma-separated: gaussian, orthogonal.")
     var weights: String = "orthogonal"
 
-    @Option(help: "Depth(s) L, comma-separated (each ≥ 1).")
+    @Option(parsing: .unconditional, help: "Depth(s) L, comma-separated (each ≥ 1).")
     var depth: CommaList<Int> = CommaList(argument: "16")!
 
-    @Option(name: .customLong("sigma-w"), help: "Weight scale σ_w > 0 (entries of W have variance σ_w²/N).")
+    @Option(name: .customLong("sigma-w"), parsing: .unconditional, help: "Weight scale σ_w > 0 (entries of W have variance σ_w²/N).")
     var sigmaW: Double?
 
-    @Option(name: .customLong("sigma-b"), help: "Bias scale σ_b ≥ 0 (with --sigma-w).")
-    var sigmaB: Double = 0
+    @Option(name: .customLong("sigma-b"), parsing: .unconditional, help: "Bias scale σ_b ≥ 0 (with --sigma-w; default 0).")
+    var sigmaB: Double?
 
-    @Option(name: .customLong("q-star"), help: "Put the network on its critical line χ = 1 with this fixed point q* > 0.")
+    @Option(name: .customLong("q-star"), parsing: .unconditional, help: "Put the network on its critical line χ = 1 with this fixed point q* > 0.")
     var qStar: Double?
 
-    @Option(help: "Number of density grid points.")
+    @Option(parsing: .unconditional, help: "Number of density grid points (2 to 1000000).")
     var points: Int = 200
 
-    @Option(help: "Evaluate ρ and the CDF at these λ (comma-separated).")
+    @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these λ ≥ 0 (comma-separated).")
     var at: CommaList<Double>?
 
     @Option(help: "Density grid: linear or log (default: log when the spectrum spans > 3 decades).")
@@ -50,14 +52,20 @@ struct JacobianCommand: ParsableCommand {
     @Option(help: "Write an SVG plot of the densities to this file.")
     var plot: String?
 
-    @OptionGroup var monteCarlo: MonteCarloOptions
+    @OptionGroup var monteCarlo: JacobianMonteCarloOptions
+
+    /// The weight ensembles of --weights, in the order given.
+    var ensembles: [WeightEnsemble] { weights.split(separator: ",").compactMap { WeightEnsemble(rawValue: String($0)) } }
 
     func validate() throws {
         guard (sigmaW == nil) != (qStar == nil) else {
             throw ValidationError("give exactly one of --sigma-w (with optional --sigma-b) or --q-star")
         }
         if let s = sigmaW, !(s > 0 && s.isFinite) { throw ValidationError("--sigma-w must be a positive number, got \(s)") }
-        if !(sigmaB >= 0 && sigmaB.isFinite) { throw ValidationError("--sigma-b must be ≥ 0, got \(sigmaB)") }
+        if let b = sigmaB {
+            guard sigmaW != nil else { throw ValidationError("--sigma-b goes with --sigma-w; --q-star chooses σ_b itself") }
+            guard b >= 0 && b.isFinite else { throw ValidationError("--sigma-b must be a number ≥ 0, got \(b)") }
+        }
         if let q = qStar, !(q > 0 && q.isFinite) { throw ValidationError("--q-star must be a positive number, got \(q)") }
         if let bad = depth.values.first(where: { $0 < 1 }) { throw ValidationError("--depth must be ≥ 1, got \(bad)") }
         if let big = depth.values.first(where: { $0 > 100_000 }) { throw ValidationError("--depth \(big) is beyond the supported 100000") }
@@ -68,21 +76,22 @@ struct JacobianCommand: ParsableCommand {
         for w in weights.split(separator: ",") where WeightEnsemble(rawValue: String(w)) == nil {
             throw ValidationError("unknown weight ensemble '\(w)'; use gaussian or orthogonal")
         }
-        try monteCarlo.validate()
+        guard !ensembles.isEmpty else { throw ValidationError("--weights needs at least one of gaussian, orthogonal") }
+        _ = try parseActivation(activation)
+        if let path = plot { try validateOutputPath(path, option: "--plot") }
     }
 
     func run() throws {
         try reportingErrors {
-            let phi = try Activations.named(activation)
-            let ensembles = weights.split(separator: ",").compactMap { WeightEnsemble(rawValue: String($0)) }
-            let point: JacobianSpectrum.OperatingPoint = qStar.map { .critical(qStar: $0) } ?? .weights(sigmaW: sigmaW!, sigmaB: sigmaB)
+            let phi = try parseActivation(activation)
+            let point: JacobianSpectrum.OperatingPoint = qStar.map { .critical(qStar: $0) } ?? .weights(sigmaW: sigmaW!, sigmaB: sigmaB ?? 0)
             var results: [JacobianResult] = []
             for ensemble in ensembles {
                 for L in depth.values {
                     let model = try JacobianSpectrum(activation: phi, weights: ensemble, depth: L, point: point)
                     let prediction = try model.predict(points: points, scale: scale, evaluations: at?.values ?? [])
                     var result = JacobianResult(prediction: prediction, monteCarlo: nil)
-                    if monteCarlo.enabled {
+                    if monteCarlo.monteCarloEnabled {
                         result.monteCarlo = try monteCarlo.run(model: model, prediction: prediction)
                     }
                     results.append(result)
@@ -155,7 +164,7 @@ struct JacobianCommand: ParsableCommand {
             plot.curves.append(.init(label: label, x: logScale ? d.log10X : d.x, y: logScale ? d.rhoLog10 : d.rho))
             if let h = r.monteCarlo?.histogram {
                 plot.histograms.append(.init(label: "MC " + label, edges: logScale ? h.edges.map { log10($0) } : h.edges,
-                                             heights: logScale ? h.densityPerLog10 : h.density))
+                                             heights: logScale ? h.densityPerLog10 ?? [] : h.density))
             }
         }
         let peak = plot.curves.flatMap(\.y).filter(\.isFinite).max() ?? 1
@@ -176,7 +185,7 @@ struct JacobianCommand: ParsableCommand {
 /// sampled comparison under the key `monteCarlo`.
 struct JacobianResult: Encodable {
     var prediction: JacobianPrediction
-    var monteCarlo: MonteCarloReport?
+    var monteCarlo: JacobianMonteCarloReport?
 
     func encode(to encoder: Encoder) throws {
         try prediction.encode(to: encoder)

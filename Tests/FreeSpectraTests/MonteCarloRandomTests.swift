@@ -134,6 +134,14 @@ import Testing
             #expect(verdict.ks < 3.0 / Double(n), "KS \(verdict.ks)")
             let wrong = try MonteCarloVerdict.compare(spectrum, theoryCDF: { marchenkoPasturCDF($0, scale: 1.25) }, width: n)
             #expect(!wrong.agrees, "\(wrong.reason)")
+            // Model-specific advice is appended only to a disagreement, and no advice is given
+            // unless the caller names one.
+            let advice = "try a larger n"
+            let advised = try MonteCarloVerdict.compare(spectrum, theoryCDF: { marchenkoPasturCDF($0, scale: 1.25) }, width: n,
+                                                        disagreementAdvice: advice)
+            #expect(advised.reason.hasSuffix("; \(advice).") && !wrong.reason.contains("q-drift"))
+            let quiet = try MonteCarloVerdict.compare(spectrum, theoryCDF: { marchenkoPasturCDF($0) }, width: n, disagreementAdvice: advice)
+            #expect(quiet.agrees && !quiet.reason.contains(advice))
         }
     }
 

@@ -134,29 +134,43 @@ func normalCDF(complex z: Complex<Double>) -> Complex<Double> {
 public enum Activations {
     public static let names = ["linear", "relu", "leaky-relu", "hard-tanh", "tanh", "erf", "sigmoid", "gelu", "silu"]
 
-    /// The activation named `spec`; `leaky-relu:α` sets the slope.
-    /// - Throws: `invalidArgument` for an unknown name or a bad slope.
-    public static func named(_ spec: String) throws -> any Activation {
-        let parts = spec.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
+    /// Other spellings accepted for built-in names.
+    static let aliases = ["hardtanh": "hard-tanh", "swish": "silu"]
+
+    /// The name of `spec` (lower case, aliases resolved) and its parameter, if any:
+    /// `"Leaky-ReLU:0.2"` → (`"leaky-relu"`, `"0.2"`).
+    public static func parse(_ spec: String) -> (name: String, parameter: String?) {
+        let parts = spec.lowercased().split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let name = parts.first ?? ""
-        if parts.count == 2 && name != "leaky-relu" {
+        return (aliases[name] ?? name, parts.count == 2 ? parts[1] : nil)
+    }
+
+    /// Whether `spec` names a built-in activation (its parameter, if any, is not checked).
+    public static func isBuiltin(_ spec: String) -> Bool { names.contains(parse(spec).name) }
+
+    /// The activation named `spec`; `leaky-relu:α` sets the slope.
+    /// - Throws: `invalidArgument` for an unknown name, a parameter given to an activation
+    ///   that takes none, or a bad slope.
+    public static func named(_ spec: String) throws -> any Activation {
+        let (name, parameter) = parse(spec)
+        if parameter != nil && name != "leaky-relu" && names.contains(name) {
             throw NumericalError.invalidArgument("activation '\(name)' takes no parameter")
         }
         switch name {
         case "linear": return Linear()
         case "relu": return try LeakyReLU(slope: 0)
         case "leaky-relu":
-            guard parts.count == 2 else { return try LeakyReLU(slope: 0.01) }
-            guard let slope = Double(parts[1]) else {
-                throw NumericalError.invalidArgument("leaky-relu slope '\(parts[1])' is not a number")
+            guard let parameter else { return try LeakyReLU(slope: 0.01) }
+            guard let slope = Double(parameter) else {
+                throw NumericalError.invalidArgument("leaky-relu slope '\(parameter)' is not a number")
             }
             return try LeakyReLU(slope: slope)
-        case "hard-tanh", "hardtanh": return HardTanh()
+        case "hard-tanh": return HardTanh()
         case "tanh": return Tanh()
         case "erf": return Erf()
         case "sigmoid": return Sigmoid()
         case "gelu": return GELU()
-        case "silu", "swish": return SiLU()
+        case "silu": return SiLU()
         default:
             throw NumericalError.invalidArgument(
                 "unknown activation '\(spec)'; known: \(names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope)")

@@ -76,19 +76,23 @@ public enum GramActivations {
     public static let names = Activations.names + ["abs", "square"]
 
     /// The activation named `spec`.
-    /// - Throws: `invalidArgument` for an unknown name (the message lists the known ones).
+    /// - Throws: `invalidArgument` for an unknown name (the message lists the known ones), a
+    ///   parameter given to an activation that takes none, or a bad leaky-relu slope (the
+    ///   message of `Activations.named`).
     public static func named(_ spec: String) throws -> any Activation {
-        switch spec.lowercased() {
-        case "abs":
-            return CustomActivation(name: "abs", kinks: [0], value: { abs($0) }, derivative: { $0 > 0 ? 1 : -1 })
-        case "square":
-            return CustomActivation(name: "square", value: { $0 * $0 }, derivative: { 2 * $0 },
-                                    complexDerivative: { 2 * $0 })
+        let (name, parameter) = Activations.parse(spec)
+        switch name {
+        case "abs", "square":
+            guard parameter == nil else { throw NumericalError.invalidArgument("activation '\(name)' takes no parameter") }
+            return name == "abs"
+                ? CustomActivation(name: "abs", kinks: [0], value: { abs($0) }, derivative: { $0 > 0 ? 1 : -1 })
+                : CustomActivation(name: "square", value: { $0 * $0 }, derivative: { 2 * $0 }, complexDerivative: { 2 * $0 })
         default:
-            do { return try Activations.named(spec) } catch {
+            guard Activations.isBuiltin(spec) else {
                 throw NumericalError.invalidArgument(
                     "unknown activation '\(spec)' for the Gram model; known: \(names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope)")
             }
+            return try Activations.named(spec)
         }
     }
 }

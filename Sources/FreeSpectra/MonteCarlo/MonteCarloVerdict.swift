@@ -62,12 +62,17 @@ public struct MonteCarloVerdict: Sendable, Equatable, Codable {
     /// matrices of width N) with the theory CDF `cdf` (right-continuous, atoms included) using
     /// `MonteCarloTolerance`.
     ///
-    /// - Parameter relativeResolution: passed to `ksDistance`; use ≈ 1e-9 when the theory has
-    ///   atoms away from 0 that rounding smears.
+    /// - Parameters:
+    ///   - relativeResolution: passed to `ksDistance`; use ≈ 1e-9 when the theory has
+    ///     atoms away from 0 that rounding smears.
+    ///   - disagreementAdvice: what the model's user should try when the sample disagrees
+    ///     (e.g. for deep networks: rule out the drift of q^l first); appended to `reason`
+    ///     only then. The tolerance itself is the same for every model.
     /// - Throws: `invalidArgument` if width ≤ 0.
     public static func compare(
         _ spectrum: EmpiricalSpectrum, theoryCDF cdf: (Double) -> Double, width: Int,
-        tolerance: MonteCarloTolerance = MonteCarloTolerance(), relativeResolution: Double = 0
+        tolerance: MonteCarloTolerance = MonteCarloTolerance(), relativeResolution: Double = 0,
+        disagreementAdvice: String? = nil
     ) throws -> MonteCarloVerdict {
         guard width > 0 else { throw NumericalError.invalidArgument("width must be positive, got \(width)") }
         let s = spectrum.samples.count
@@ -81,7 +86,8 @@ public struct MonteCarloVerdict: Sendable, Equatable, Codable {
             + "\(f(tolerance.finiteWidthConstant))/N [finite-width effects] = \(f(sampling)) + \(f(finite))"
         let reason = agrees
             ? "KS distance \(f(ks)) ≤ \(budget): the sample agrees with the theory within sampling error and finite-width effects."
-            : "KS distance \(f(ks)) > \(budget): the gap exceeds what sampling error (~1/√(N·S)) and finite width (~1/N) explain (for a deep network-mode sample, check q-drift with the independent mode)."
+            : "KS distance \(f(ks)) > \(budget): the gap exceeds what sampling error (~1/√(N·S)) and finite width (~1/N) explain"
+                + (disagreementAdvice.map { "; \($0)." } ?? ".")
         return MonteCarloVerdict(agrees: agrees, ks: ks, tolerance: total, samplingPart: sampling,
                                  finiteWidthPart: finite, reason: reason)
     }

@@ -1,0 +1,115 @@
+import ArgumentParser
+import FreeSpectra
+import Foundation
+
+/// `freespec jacobian`'s Monte Carlo: the shared `--monte-carlo --samples --seed`, the width N
+/// of the sampled networks, how the slopes D are drawn, and where to write the eigenvalues.
+struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
+    @OptionGroup var sampling: MonteCarloSampling
+
+    @Option(parsing: .unconditional, help: "Monte Carlo width N of every layer (2 to 20000); J Jᵀ is N × N.")
+    var width: Int = 256
+
+    @Option(help: ArgumentHelp(
+        "How the slopes D^l are drawn: network or independent.",
+        discussion: "network: D^l = diag φ′(h^l) from a real forward pass of an input of length q*. independent: each D^l drawn afresh from the law of φ′(√q* h)², which removes the finite-width drift of q^l."))
+    var mode: SamplingMode = .network
+
+    @Option(help: "Write the pooled eigenvalues to this file (.csv or .npy).")
+    var eigenvalues: String?
+
+    func validate() throws {
+        guard (2...20_000).contains(width) else { throw ValidationError("--width must be between 2 and 20000, got \(width)") }
+        if let path = eigenvalues {
+            do {
+                _ = try EigenvalueExport.Format(pathExtension: URL(fileURLWithPath: path).pathExtension)
+            } catch let NumericalError.invalidArgument(message) {
+                throw ValidationError("--eigenvalues \(path): \(message)")
+            }
+            try validateOutputPath(path, option: "--eigenvalues")
+        }
+    }
+
+    /// What to try when the sample disagrees: a network-mode sample can drift in q^l.
+    var disagreementAdvice: String {
+        switch mode {
+        case .network:
+            return "in a deep network-mode sample q^l drifts when the length map barely contracts (small q*, orthogonal tanh); rerun with --mode independent to tell drift from a theory error"
+        case .independent:
+            return "the independent mode has no q-drift; a gap that does not shrink like 1/N with a larger --width points at the theory"
+        }
+    }
+
+    /// Samples the network of `model`, compares with `prediction`, and writes eigenvalues.
+    func run(model: JacobianSpectrum, prediction: JacobianPrediction) throws -> JacobianMonteCarloReport {
+        let field = prediction.meanField
+        let configuration = NetworkSamplingConfiguration(
+            activation: model.activation, weights: model.weights, depth: model.depth, width: width,
+            sigmaW: field.sigmaW, sigmaB: field.sigmaB, qStar: field.qStar.isFinite ? field.qStar : 1,
+            samples: samples, seed: seed, mode: mode)
+        let interactive = isatty(2) != 0
+        let result = try JacobianSampler.sample(configuration) { done, total in
+            if interactive && (done % max(1, total / 100) == 0 || done == total) {
+                FileHandle.standardError.write(Data(String(format: "\rMonte Carlo %@ L=%d: %3d%%", model.weights.rawValue, model.depth, 100 * done / max(total, 1)).utf8))
+                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+        }
+        let (clamped, floor) = clampedToResolution(result.eigenvalues)
+        let spectrum = try EmpiricalSpectrum(samples: clamped)
+        // The theory CDF at exactly the points the KS statistic asks for, solved in one sweep.
+        let analysis = try SpectrumAnalysis(product: model.product)
+        let resolution = prediction.atoms.contains { $0.location > 0 } ? 1e-9 : 0
+        var queries: [Double] = []
+        for x in spectrum.pooled { queries.append(x + resolution * abs(x)); queries.append((x - resolution * abs(x)).nextDown) }
+        let values = try analysis.cdf(at: queries)
+        var table: [Double: Double] = [:]
+        for (x, f) in zip(queries, values) { table[x] = f }
+        let cdf = censoredCDF({ table[$0] ?? 0 }, floor: floor)
+        let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: cdf, width: width, relativeResolution: resolution,
+                                                    disagreementAdvice: disagreementAdvice)
+        let logarithmic = prediction.density.scale == .log
+        let positive = spectrum.pooled.filter { $0 > 0 }
+        var range: ClosedRange<Double>? = nil
+        if logarithmic, let lo = positive.first, let hi = positive.last, lo < hi {
+            range = max(lo, pow(10, prediction.log10Quantile01 - 2))...hi
+        }
+        let histogram = try spectrum.histogram(bins: 60, logarithmic: logarithmic, range: range)
+        if let path = eigenvalues { try EigenvalueExport.write(spectrum.pooled, to: URL(fileURLWithPath: path)) }
+        let m1 = spectrum.m1, m2 = spectrum.m2
+        let mean = prediction.moments
+        return JacobianMonteCarloReport(
+            samples: samples, seed: seed, verdict: verdict,
+            histogram: HistogramReport(histogram, perLog10: true),
+            details: JacobianSampleDetails(
+                width: width, mode: mode.rawValue,
+                moments: [m1.value, m2.value], momentStdErr: [m1.standardError, m2.standardError],
+                momentRelativeErrors: [m1.value / mean[0] - 1, m2.value / mean[1] - 1],
+                lambdaMax: spectrum.lambdaMax.value, lambdaMaxStdErr: spectrum.lambdaMax.standardError,
+                lambdaMaxTheory: prediction.lambdaMax,
+                productGFLOPS: result.timings.productGFLOPS, seconds: result.timings.total))
+    }
+}
+
+/// The `monteCarlo` key of `freespec jacobian --format json`.
+typealias JacobianMonteCarloReport = MonteCarloReport<JacobianSampleDetails>
+
+/// The Jacobian's own fields of its Monte Carlo report.
+struct JacobianSampleDetails: Encodable {
+    var width: Int
+    var mode: String
+    /// m₁, m₂ of the pooled eigenvalues, their standard errors and relative errors against
+    /// the series moments.
+    var moments: [Double]
+    var momentStdErr: [Double]
+    var momentRelativeErrors: [Double]
+    var lambdaMax: Double
+    var lambdaMaxStdErr: Double
+    var lambdaMaxTheory: Double
+    /// Speed of the products D·W (timing: varies from run to run).
+    var productGFLOPS: Double
+    /// Wall-clock seconds of the sampling (timing).
+    var seconds: Double
+}
+
+extension SamplingMode: ExpressibleByArgument {}
+extension DensityScale: ExpressibleByArgument {}
