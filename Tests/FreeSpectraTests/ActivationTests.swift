@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FreeSpectra
 
@@ -33,5 +34,16 @@ import Testing
         }
         #expect(try GramActivations.named("Square").name == "square")
         #expect(try GramActivations.named("leaky-relu:0.1").name == "leaky-relu(0.1)")
+    }
+
+    /// ξ = −1/log χ: +∞ on the critical line even when χ is 1 only to rounding.
+    @Test func depthScaleIsInfiniteAtCriticality() throws {
+        #expect(MeanField.depthScale(chi: 1) == .infinity)
+        #expect(MeanField.depthScale(chi: 1.0000000000000002) == .infinity)
+        #expect(abs(MeanField.depthScale(chi: 0.5) - 1 / log(2.0)) <= 1e-15)
+        #expect(MeanField.depthScale(chi: 2) < 0)
+        let (sigmaW, _) = try CriticalLine.point(activation: Tanh(), qStar: 0.2)
+        let chi = try MeanField(activation: Tanh(), sigmaW: sigmaW, sigmaB: 0).chi(0.2)
+        #expect(MeanField.depthScale(chi: chi) == .infinity, "χ = \(chi)")
     }
 }

@@ -84,8 +84,13 @@ public struct MeanField: Sendable {
         return roots.isEmpty ? .divergent : .stable(roots[0])
     }
 
-    /// ξ = −1/log χ, the depth scale (negative in the chaotic phase χ > 1, infinite at χ = 1).
-    public static func depthScale(chi: Double) -> Double { -1 / log(chi) }
+    /// ξ = −1/log χ, the depth scale (negative in the chaotic phase χ > 1, +∞ at χ = 1).
+    /// |log χ| ≤ 1e-12 counts as χ = 1: a χ computed by quadrature on the critical line is 1
+    /// only to rounding, and −1/log χ would turn that rounding into ±4.5e15 layers.
+    public static func depthScale(chi: Double) -> Double {
+        let l = log(chi)
+        return abs(l) <= 1e-12 ? .infinity : -1 / l
+    }
 }
 
 /// The critical line χ(q*) = 1 of an activation.

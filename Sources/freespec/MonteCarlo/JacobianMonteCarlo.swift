@@ -68,7 +68,9 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
         let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: cdf, width: width, relativeResolution: resolution,
                                                     disagreementAdvice: disagreementAdvice)
         let logarithmic = prediction.density.scale == .log
-        let positive = spectrum.pooled.filter { $0 > 0 }
+        // Eigenvalues raised to the resolution floor are counted (in the underflow) but not
+        // binned: in one bin at the floor they would draw a spike that is not in the spectrum.
+        let positive = spectrum.pooled.filter { $0 > floor }
         var range: ClosedRange<Double>? = nil
         if logarithmic, let lo = positive.first, let hi = positive.last, lo < hi {
             range = max(lo, pow(10, prediction.log10Quantile01 - 2))...hi
