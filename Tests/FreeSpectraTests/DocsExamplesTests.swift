@@ -217,7 +217,8 @@ enum DocsExamples {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         for (option, value) in zip(arguments, arguments.dropFirst()) where ["--plot", "--eigenvalues"].contains(option) {
-            let parent = URL(fileURLWithPath: value, relativeTo: folder).deletingLastPathComponent()
+            let file = value.hasPrefix("/") ? URL(fileURLWithPath: value) : folder.appendingPathComponent(value)
+            let parent = file.deletingLastPathComponent()
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         }
         let out = folder.appendingPathComponent(".stdout"), err = folder.appendingPathComponent(".stderr")

@@ -1,0 +1,121 @@
+import ComplexModule
+import Foundation
+import Testing
+import FreeSpectra  // not @testable: the guide may use only the public API
+
+/// The code of Docs/library.md, section by section, with the numbers the guide quotes. If a
+/// change of the public API breaks the guide, it breaks here first.
+@Suite struct LibraryGuideTests {
+    /// §2 "A Jacobian prediction".
+    @Test func jacobianPrediction() throws {
+        let model = try JacobianSpectrum(activation: Tanh(), weights: .orthogonal, depth: 64,
+                                         point: .critical(qStar: 0.03))
+        let p = try model.predict(points: 200, evaluations: [1.0])
+        #expect(abs(p.meanField.sigmaW - 1.0284) < 1e-4 && abs(p.meanField.sigmaB - 0.005525) < 1e-6)
+        #expect(abs(p.moments[0] - 1) < 1e-9 && abs(p.normalizedVariance - 0.3545) < 1e-4)
+        #expect(abs(p.lambdaMax - 2.558) < 1e-3 && abs(p.conditionMeasure - 13.91) < 1e-2)
+        #expect(p.isometry.isometric)
+        let at1 = try #require(p.evaluations?.first)
+        #expect(abs(at1.rho - 0.5134) < 1e-3 && abs(at1.cdf - 0.5649) < 1e-3, "ρ(1) = \(at1.rho), F(1) = \(at1.cdf)")
+    }
+
+    /// §3 "Your own activation": by closures, and by a type.
+    @Test func customActivation() throws {
+        // LeCun's scaled tanh, 1.7159 tanh(2x/3): analytic, poles of φ′ at x = ±3πi/4.
+        let lecun = CustomActivation(
+            name: "lecun-tanh", analyticStripHalfWidth: 3 * .pi / 4,
+            value: { 1.7159 * tanh(2 * $0 / 3) },
+            derivative: { x in let c = cosh(2 * x / 3); return 1.7159 * (2.0 / 3) / (c * c) },
+            complexDerivative: { x in let c = Complex.cosh(2 * x / 3); return Complex(1.7159 * 2 / 3) / (c * c) })
+        let model = try JacobianSpectrum(activation: lecun, weights: .orthogonal, depth: 16, point: .critical(qStar: 0.1))
+        let p = try model.predict()
+        #expect(abs(p.moments[0] - 1) < 1e-9 && p.isometry.isometric, "\(p.isometry.reason)")
+
+        let softsign = try JacobianSpectrum(activation: Softsign(), weights: .orthogonal, depth: 16, point: .critical(qStar: 0.1))
+        let s = try softsign.predict()
+        #expect(abs(s.moments[0] - 1) < 1e-9 && s.lambdaMax > 1)
+    }
+
+    /// §4 "Layers that differ".
+    @Test func heterogeneousLayers() throws {
+        let tanhSlopes = try DerivativeSquaredLaw(activation: Tanh(), q: 0.03)
+        let reluSlopes = try DerivativeSquaredLaw(activation: LeakyReLU(slope: 0), q: 1)
+        let (tanhSigmaW, _) = try CriticalLine.point(activation: Tanh(), qStar: 0.03)
+        let layers: [(weights: WeightGramLaw, slopes: DerivativeSquaredLaw)] =
+            Array(repeating: (.orthogonal(sigmaW: tanhSigmaW), tanhSlopes), count: 8)
+            + Array(repeating: (.gaussian(sigmaW: 2.squareRoot()), reluSlopes), count: 2)
+        let product = try FreeMultiplicativeProduct(layers: layers)
+        let analysis = try SpectrumAnalysis(product: product)
+        let moments = try product.moments(count: 2)
+        #expect(abs(moments[0] - 1) < 1e-9)
+        // Orthogonal tanh adds 8·Var(D²)/E[D²]², each Gaussian ReLU layer 1 (weights) + 1 (slopes).
+        #expect(abs(moments[1] - 1 - (8 * 0.005538 + 4)) < 1e-3, "m2 = \(moments[1])")
+        #expect(analysis.atoms == [Atom(location: 0, mass: 0.5)])
+        let points = try product.evaluate(descending: [2, 1, 0.5], edge: analysis.edge)
+        #expect(points.allSatisfy { $0.density > 0 && $0.cdf > 0.5 && $0.cdf < 1 })
+        #expect(points[0].cdf > points[1].cdf && points[1].cdf > points[2].cdf)
+        let median = exp(try analysis.logQuantile(0.5))  // of the continuous part
+        #expect(median > 0 && median < analysis.lambdaMax)
+    }
+
+    /// §5 "Mean field and the critical line".
+    @Test func meanFieldAndCriticalLine() throws {
+        let field = try MeanField(activation: Tanh(), sigmaW: 1.3, sigmaB: 0.2)
+        guard case .stable(let qStar) = try field.fixedPoint() else { Issue.record("no stable q*"); return }
+        #expect(abs(qStar - 0.5055) < 1e-4)
+        #expect(abs(try field.chi(qStar) - 0.9977) < 1e-4)
+        #expect(abs(try field.lengthMap(qStar) - qStar) < 1e-9)
+        let (sigmaW, sigmaB) = try CriticalLine.point(activation: Tanh(), qStar: 0.03)
+        #expect(abs(sigmaW - 1.0284) < 1e-4 && abs(sigmaB - 0.005525) < 1e-6)
+        let (b, q) = try CriticalLine.point(activation: Tanh(), sigmaW: 1.2)
+        #expect(abs(try MeanField(activation: Tanh(), sigmaW: 1.2, sigmaB: b).chi(q) - 1) < 1e-9)
+        #expect(throws: NumericalError.self) { try CriticalLine.point(activation: Sigmoid(), qStar: 0.2) }
+    }
+
+    /// §6 "Monte Carlo".
+    @Test func monteCarlo() throws {
+        let model = try JacobianSpectrum(activation: Tanh(), weights: .orthogonal, depth: 64, point: .critical(qStar: 0.03))
+        let field = model.meanField
+        let configuration = NetworkSamplingConfiguration(
+            activation: Tanh(), weights: .orthogonal, depth: 64, width: 256,
+            sigmaW: field.sigmaW, sigmaB: field.sigmaB, qStar: field.qStar, samples: 2, seed: 1)
+        let sampled = try JacobianSampler.sample(configuration)
+        let (clamped, floor) = clampedToResolution(sampled.eigenvalues)
+        let spectrum = try EmpiricalSpectrum(samples: clamped)
+        let analysis = try SpectrumAnalysis(product: model.product)
+        let queries = spectrum.pooled.flatMap { [$0, $0.nextDown] }
+        let table = Dictionary(zip(queries, try analysis.cdf(at: queries)), uniquingKeysWith: { a, _ in a })
+        let verdict = try MonteCarloVerdict.compare(
+            spectrum, theoryCDF: censoredCDF({ table[$0] ?? .nan }, floor: floor), width: 256)
+        #expect(verdict.agrees, "\(verdict.reason)")
+        #expect(abs(spectrum.m1.value - 1) < 4 * spectrum.m1.standardError + 0.02)
+    }
+
+    /// §7 "Gram matrices and Hessians".
+    @Test func gramAndHessian() throws {
+        let gram = try NonlinearGram(activation: LeakyReLU(slope: 0), phi: 0.5, psi: 0.5)
+        #expect(abs(gram.eta - 0.3408) < 1e-4 && abs(gram.zeta - 0.25) < 1e-12)
+        #expect(abs(gram.lambdaMax - 2.463) < 1e-3 && gram.atoms.isEmpty)
+        #expect(gram.density(1) > 0 && gram.cdf(1) > 0.5 && gram.cdf(1) < 1)
+        let loss = try gram.trainingLoss(gamma: 0.1)
+        #expect(loss > 0 && loss < 1)
+        let sampled = try GramSampler.sample(activation: LeakyReLU(slope: 0), phi: 0.5, psi: 0.5, width: 100, samples: 2, seed: 1)
+        #expect(try GramSampler.summary(sampled).ks.agrees)
+
+        let hessian = try LossHessian(phi: 0.5, epsilon: 0.02)
+        let index = try hessian.index()
+        #expect(abs(index - 0.01485) < 1e-4, "index \(index)")
+        #expect(abs(try LossHessian.criticalEnergy(phi: 0.5) - 0.01127) < 1e-5)
+        let h = try HessianSampler.sample(phi: 0.5, epsilon: 0.02, size: 200, samples: 2, seed: 1)
+        #expect(abs(h.index.value - index) < 4 * h.index.standardError + 0.01)
+    }
+}
+
+/// softsign φ(x) = x/(1 + |x|), as a type: smooth except for φ″ at 0, not analytic, so no
+/// complex derivative (the slope law is integrated on the real axis).
+struct Softsign: Activation {
+    var name: String { "softsign" }
+    func value(_ x: Double) -> Double { x / (1 + abs(x)) }
+    func derivative(_ x: Double) -> Double { 1 / ((1 + abs(x)) * (1 + abs(x))) }
+    var kinks: [Double] { [0] }
+}
