@@ -57,7 +57,9 @@ struct MonteCarloOptions: ParsableArguments {
         let cdf = censoredCDF({ table[$0] ?? 0 }, floor: floor)
         let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: cdf, width: width, relativeResolution: resolution)
         let logarithmic = prediction.density.scale == .log
-        let positive = spectrum.pooled.filter { $0 > 0 }
+        // Eigenvalues clamped to the SVD's resolution floor stay out of the bins (they still
+        // count in the normalisation): binned, they pile into one spurious spike.
+        let positive = spectrum.pooled.filter { $0 > floor }
         var range: ClosedRange<Double>? = nil
         if logarithmic, let lo = positive.first, let hi = positive.last, lo < hi {
             range = max(lo, pow(10, prediction.log10Quantile01 - 2))...hi

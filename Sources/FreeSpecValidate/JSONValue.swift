@@ -1,0 +1,39 @@
+import Foundation
+
+/// Read-only access to a parsed JSON document (from `JSONSerialization`), tolerant of
+/// missing keys: every accessor returns nil rather than trapping. Numbers spelled
+/// "Infinity", "-Infinity" or "NaN" (as `freespec --format json` writes them) read as Doubles.
+struct JSONValue {
+    let raw: Any?
+
+    init(_ raw: Any?) { self.raw = raw }
+
+    /// Parses `data`; nil if it is not JSON.
+    init?(data: Data) {
+        guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
+        raw = object
+    }
+
+    subscript(key: String) -> JSONValue { JSONValue((raw as? [String: Any])?[key]) }
+    subscript(index: Int) -> JSONValue {
+        guard let a = raw as? [Any], a.indices.contains(index) else { return JSONValue(nil) }
+        return JSONValue(a[index])
+    }
+
+    var array: [JSONValue] { (raw as? [Any])?.map { JSONValue($0) } ?? [] }
+    var string: String? { raw as? String }
+    var bool: Bool? { raw as? Bool }
+
+    var double: Double? {
+        if let n = raw as? NSNumber { return n.doubleValue }
+        switch raw as? String {
+        case "Infinity": return .infinity
+        case "-Infinity": return -.infinity
+        case "NaN": return .nan
+        default: return nil
+        }
+    }
+
+    /// An array of numbers (non-numbers read as NaN).
+    var doubles: [Double] { array.map { $0.double ?? .nan } }
+}
