@@ -42,13 +42,27 @@ struct CaseOutcome: Sendable {
 /// Rules (stated in the report):
 /// - Monte Carlo cases agree when the KS distance is within the engine's tolerance
 ///   c₁/√(N·S) + c₂/N (`MonteCarloTolerance`) and |m1(MC)/m1 − 1| ≤ 4 s.e. + `m1Tolerance`
-///   (default `defaultM1Tolerance`, the finite-width allowance).
+///   (default `defaultM1Tolerance`) + L/N for a real forward pass (`finiteWidthM1Allowance`).
 /// - Theory-only cases are consistent when the density plus atoms has mass 1 within
 ///   `selfCheckTolerance` and its integrated m1, m2 match the exact series within the same.
 enum CaseEvaluation {
-    /// Finite-width allowance on m1: at N = 256, the mean-field length q_l of a real forward
-    /// pass fluctuates by O(1/√N) per layer, which moves χ^L by a few percent at L ≤ 128.
+    /// The constant part of the allowance on m1 (a case may set its own `m1Tolerance`).
     static let defaultM1Tolerance = 0.05
+
+    /// Whether m1 is judged: for a Jacobian deeper than N/2 the sample mean of the eigenvalues
+    /// is not self-averaging (σ²/m1² ∝ L, and at L ≳ N the few largest eigenvalues, set by the
+    /// finite-N Lyapunov exponents, carry m1), so only the KS distance is judged there.
+    static func m1IsJudged(_ c: ValidationCase) -> Bool {
+        c.model != .jacobian || 2 * (c.depth ?? 1) <= (c.width ?? 256)
+    }
+
+    /// The depth-dependent part L/N: in a real forward pass each layer's χ_l differs from χ
+    /// by O(1/N) (the length q_l drifts and D_l depends on W_l), so m1 = Π χ_l drifts by
+    /// O(L/N); the independent-D mode has no such drift.
+    static func finiteWidthM1Allowance(_ c: ValidationCase) -> Double {
+        guard c.model == .jacobian, (c.mode ?? "network") == "network" else { return 0 }
+        return Double(c.depth ?? 1) / Double(c.width ?? 256)
+    }
     /// The self-check of a theory-only case: 10⁻³ on mass and moments (the density grid and
     /// its quadrature are accurate to ~10⁻⁶ where the engine works; 10⁻³ flags a lost atom or
     /// branch, which costs far more).
@@ -106,8 +120,8 @@ enum CaseEvaluation {
             }
             var problems: [String] = []
             if !(ks <= tolerance) { problems.append(String(format: "KS %.3g > %.3g", ks, tolerance)) }
-            if let e = o.m1Error {
-                let allowed = 4 * (o.m1RelativeStdErr ?? 0) + (c.m1Tolerance ?? defaultM1Tolerance)
+            if let e = o.m1Error, m1IsJudged(c) {
+                let allowed = 4 * (o.m1RelativeStdErr ?? 0) + (c.m1Tolerance ?? defaultM1Tolerance) + finiteWidthM1Allowance(c)
                 if !(abs(e) <= allowed) { problems.append(String(format: "|m1 error| %.3g > %.3g", abs(e), allowed)) }
             }
             o.verdict = problems.isEmpty ? .agrees : .disagrees

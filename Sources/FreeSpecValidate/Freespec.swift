@@ -70,35 +70,6 @@ struct CaseRunner: Sendable {
 
     /// All cases, `jobs` at a time; `progress` is called after each (from worker threads).
     func run(_ cases: [ValidationCase], jobs: Int, progress: @escaping @Sendable (CaseOutcome, Int) -> Void) -> [CaseOutcome] {
-        let box = ResultBox(count: cases.count)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, cases.count))) { _ in
-            while let i = box.next() {
-                let outcome = run(cases[i])
-                progress(outcome, box.store(outcome, at: i))
-            }
-        }
-        return box.results.map { $0! }
-    }
-}
-
-/// Work queue and results shared by the worker threads (guarded by a lock).
-private final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var nextIndex = 0
-    private(set) var results: [CaseOutcome?]
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func next() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard nextIndex < results.count else { return nil }
-        nextIndex += 1
-        return nextIndex - 1
-    }
-
-    /// Stores an outcome; returns how many are done.
-    func store(_ outcome: CaseOutcome, at i: Int) -> Int {
-        lock.lock(); defer { lock.unlock() }
-        results[i] = outcome
-        return results.filter { $0 != nil }.count
+        parallelMap(cases.count, jobs: jobs, { run(cases[$0]) }, done: progress)
     }
 }

@@ -41,9 +41,12 @@ public struct PlotAxis: Sendable {
         guard isLogarithmic else { return Self.niceTicks(a, b).map { ($0, .plain(Self.format($0))) } }
         let decades = b - a
         if decades < 1.5 {
-            // Too narrow for decades: 1-2-5 ticks on the values themselves.
-            let lo = pow(10, a), hi = pow(10, b)
-            return Self.niceTicks(lo, hi).filter { $0 > 0 }.map { (log10($0), .plain(Self.format($0))) }
+            // Too narrow for decades: 1-2-5 × 10^k (or every digit when that gives fewer than 3).
+            let lo = pow(10, a) * (1 - 1e-9), hi = pow(10, b) * (1 + 1e-9)
+            for mantissas in [[1.0, 2, 5], [1.0, 2, 3, 4, 5, 6, 7, 8, 9]] {
+                let values = (Int(floor(a))...Int(ceil(b))).flatMap { k in mantissas.map { $0 * pow(10, Double(k)) } }.filter { $0 >= lo && $0 <= hi }
+                if values.count >= 3 || mantissas.count == 9 { return values.map { (log10($0), .plain(Self.format($0))) } }
+            }
         }
         let step = max(1, Self.niceTicks(0, decades).dropFirst().first.map { ceil($0) } ?? 1)
         var k = ceil(a / step) * step

@@ -90,7 +90,9 @@ struct PlotRenderer {
         let height = max(plot.height, top + bottom + 20 * Double(legend.count) + 20)
         let plotW = width - left - right, plotH = height - top - bottom
         let px = { (x: Double) in left + (x - xMin) / (xMax - xMin) * plotW }
-        let py = { (y: Double) in top + plotH - (min(max(y, yMin - 0.05 * (yMax - yMin)), yMax) - yMin) / (yMax - yMin) * plotH }
+        // Values far outside the range are pulled to one plot height beyond it: the clip path
+        // hides them, and lines leave the frame at (nearly) their true slope.
+        let py = { (y: Double) in top + plotH - (min(max(y, yMin - (yMax - yMin)), yMax + (yMax - yMin)) - yMin) / (yMax - yMin) * plotH }
         let n = SVG.number
         var svg = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="\(PlotStyle.fontFamily)" font-size="\(Int(PlotStyle.fontSize))">
@@ -159,7 +161,7 @@ struct PlotRenderer {
         for a in plot.annotations {
             let x = xc(a.x), y = yc(a.y)
             guard x.isFinite, y.isFinite else { continue }
-            svg += "<text x=\"\(n(px(x)))\" y=\"\(n(py(y)))\" text-anchor=\"middle\" fill=\"#444\">\(SVG.escape(a.text))</text>\n"
+            svg += "<text x=\"\(n(px(x)))\" y=\"\(n(py(y)))\" fill=\"#444\">\(SVG.escape(a.text))</text>\n"
         }
         svg += "</g>\n"
         svg += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(plotH))\" fill=\"none\" stroke=\"\(PlotStyle.frameColour)\"/>\n"

@@ -63,7 +63,7 @@ public struct SVGPlot: Sendable {
         }
     }
 
-    /// Text placed at a data position.
+    /// Text starting at a data position (left-aligned, baseline at y).
     public struct Annotation: Sendable {
         public var text: String
         public var x: Double
