@@ -32,8 +32,12 @@ enum CaseFigure {
         }
         if zeroMass > 0 { plot.title += String(format: " — atom %.3g at λ = 0 (not drawn)", zeroMass) }
         if logScale, let lo = x.filter(\.isFinite).min(), let hi = x.filter(\.isFinite).max() {
-            // The theory grid reaches the 10⁻⁶ quantile; show that range and a little beyond λ_max.
-            plot.xAxis.range = (lo - 0.5)...(hi + 0.3)
+            // The theory grid reaches the 10⁻⁶ quantile, which can lie hundreds of decades down;
+            // Monte Carlo resolves only 12 decades below λ_max (SVD resolution), so show at most
+            // 16 decades below λ_max.
+            let window = max(lo, hi - 16)
+            plot.xAxis.range = (window - 0.5)...(hi + 0.3)
+            if window > lo { plot.title += String(format: " — λ below 10^%.0f not shown", window - 0.5) }
         }
         return plot
     }

@@ -10,9 +10,11 @@ struct CaseOutcome: Sendable {
         case engineError = "ENGINE ERROR"
         case timeout = "TIMEOUT"
         case skipped = "skipped"
+        case expectedError = "expected error"
 
-        /// Whether the case counts as a success (agreement, or a consistent theory-only case).
-        var passed: Bool { self == .agrees || self == .theoryConsistent }
+        /// Whether the case counts as a success (agreement, a consistent theory-only case, or
+        /// the error the catalogue expects).
+        var passed: Bool { self == .agrees || self == .theoryConsistent || self == .expectedError }
     }
 
     var testCase: ValidationCase

@@ -38,6 +38,10 @@ struct ValidationCase: Decodable, Sendable {
     var timeout: Double?
     /// Allowed |m1_MC/m1 − 1| on top of 4 standard errors (see `CaseEvaluation`).
     var m1Tolerance: Double?
+    /// Text the engine's error message must contain for a case that has no answer by design
+    /// (e.g. a length map that diverges, so there is no q*): such a case passes as
+    /// "expected error" when the message matches.
+    var expectError: String?
 
     var runsMonteCarlo: Bool { monteCarlo ?? true }
 

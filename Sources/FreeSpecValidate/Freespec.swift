@@ -52,6 +52,9 @@ struct CaseRunner: Sendable {
     func run(_ c: ValidationCase) -> CaseOutcome {
         switch freespec.call(c.arguments(), timeout: c.timeout ?? defaultTimeout) {
         case .failed(let verdict, let message, let seconds):
+            if verdict == .engineError, let expected = c.expectError, message.contains(expected) {
+                return CaseOutcome(testCase: c, verdict: .expectedError, seconds: seconds, note: message)
+            }
             return CaseOutcome(testCase: c, verdict: verdict, seconds: seconds, note: message)
         case .json(let json, let seconds):
             var outcome = CaseEvaluation.evaluate(c, json: json, seconds: seconds)

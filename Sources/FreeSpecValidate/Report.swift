@@ -34,11 +34,13 @@ enum Report {
             guard !mine.isEmpty else { continue }
             let count = { (v: CaseOutcome.Verdict) in "\(mine.filter { $0.verdict == v }.count)" }
             rows.append([model.rawValue, "\(mine.count)", count(.agrees), count(.theoryConsistent), count(.disagrees),
-                         count(.theoryInconsistent), count(.engineError), count(.timeout), count(.skipped)])
+                         count(.theoryInconsistent), count(.engineError), count(.timeout), count(.skipped), count(.expectedError)])
         }
         md += ReportSection.table(["model", "cases", "agree", "theory consistent", "disagree", "theory inconsistent",
-                                   "engine error", "timeout", "skipped"], rows) + "\n\n"
+                                   "engine error", "timeout", "skipped", "expected error"], rows) + "\n\n"
         let failing = outcomes.filter { !$0.verdict.passed && $0.verdict != .skipped }
+        md += "Total: \(outcomes.count) cases, \(outcomes.filter(\.verdict.passed).count) passed, \(failing.count) did not, "
+        md += "\(outcomes.filter { $0.verdict == .skipped }.count) skipped.\n\n"
         if !failing.isEmpty {
             md += "Cases that did not pass (signals for the engine):\n\n"
             md += failing.map { "- `\($0.testCase.id)`: \($0.verdict.rawValue) — \($0.note)" }.joined(separator: "\n") + "\n\n"
@@ -65,6 +67,8 @@ enum Report {
     - **theory consistent** (theory-only cases, e.g. depth 1000): the density integrates,
       with its atoms, to 1 within 10⁻³, and its m1, m2 match the exact S-series moments within
       10⁻³ (a lost atom or a wrong branch costs far more).
+    - **expected error**: the case has no answer by design (e.g. GELU in the chaotic phase,
+      where the length map diverges and there is no q*), and the engine says so.
     - **ENGINE ERROR**: `freespec` exited with an error (its message is quoted);
       **TIMEOUT**: no answer within the case's time limit; **skipped**: the CLI rejects an
       option the case needs (rectangular layers, not yet implemented).

@@ -103,7 +103,7 @@ enum WellConditioned {
         10⁻⁶). At that q* the table shows the sampled σ²/m1² (N = 256, S = 4; at L = 1000 N = 128, S = 2 in
         independent-D mode) and the engine's condition measure κ = λ_max/λ_{1 %} with its isometry verdict
         (which asks also κ ≤ 100). Expected scaling: hard-tanh needs 1 − p = 1/(L + 1), so q* ≈ 1/(2 log L);
-        tanh has D² ≈ 1 − 2q*h², μ₂/μ₁² − 1 ≈ 8q*², so q* ≈ 1/√(8L).
+        tanh has D² ≈ 1 − 2q*h², μ₂/μ₁² − 1 ≈ 8q*², so q* ≈ 1/√(8L) for large L.
 
 
         """
