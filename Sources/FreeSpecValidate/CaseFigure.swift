@@ -17,7 +17,7 @@ enum CaseFigure {
         let h = p["monteCarlo"]["histogram"]
         let edges = h["edges"].doubles
         if !edges.isEmpty {
-            let heights = logScale ? h["densityPerLog10"].doubles : h["density"].doubles
+            let heights = logScale ? h["densityPerLog10"].doubles : h.histogramDensity
             plot.histograms.append(.init(label: "Monte Carlo", edges: logScale ? edges.map { $0 > 0 ? log10($0) : .nan } : edges,
                                          heights: heights))
         }

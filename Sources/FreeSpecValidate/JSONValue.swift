@@ -36,4 +36,15 @@ struct JSONValue {
 
     /// An array of numbers (non-numbers read as NaN).
     var doubles: [Double] { array.map { $0.double ?? .nan } }
+
+    /// The density of a histogram object per unit of its variable: its `density` array, or
+    /// count/(total · bin width) from `counts`, `edges` and `total` where there is none.
+    var histogramDensity: [Double] {
+        let given = self["density"].doubles
+        if !given.isEmpty { return given }
+        let edges = self["edges"].doubles, counts = self["counts"].doubles
+        let total = self["total"].double ?? counts.reduce(0, +)
+        guard edges.count == counts.count + 1, total > 0 else { return [] }
+        return counts.indices.map { counts[$0] / (total * (edges[$0 + 1] - edges[$0])) }
+    }
 }

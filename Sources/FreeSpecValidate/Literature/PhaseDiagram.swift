@@ -50,7 +50,7 @@ enum PhaseDiagram {
         var plot = SVGPlot(title: "tanh: order–chaos phase diagram", x: PlotAxis(label: "σ_w", range: 0.5...3), y: PlotAxis(label: "σ_b", range: 0...1.2))
         plot.curves.append(.init(label: "critical line χ = 1", x: line.map(\.w), y: line.map(\.b), colourIndex: 2))
         plot.points = [ordered, chaotic]
-        plot.annotations = [.init(text: "ordered: χ < 1 (gradients vanish)", x: 0.6, y: 1.05), .init(text: "chaotic: χ > 1 (gradients explode)", x: 1.9, y: 0.12)]
+        plot.annotations = [.init(text: "ordered: χ < 1 (gradients vanish)", x: 0.6, y: 1.05), .init(text: "chaotic: χ > 1 (gradients explode)", x: 1.72, y: 0.15)]
         let marks = line.filter { point in [1e-3, 1e-2, 0.1, 1, 10].contains { abs(point.q / $0 - 1) < 1e-9 } }
         plot.points.append(.init(label: "q* = 10⁻³, 10⁻², 0.1, 1, 10 on the line", x: marks.map(\.w), y: marks.map(\.b), colourIndex: 2, shape: .square))
         var body = """

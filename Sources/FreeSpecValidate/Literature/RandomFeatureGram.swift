@@ -60,7 +60,7 @@ enum RandomFeatureGram {
                 if i == 1 {
                     var plot = SVGPlot(title: "Gram spectrum, \(f == "abs" ? "ζ = 0 (f = |x|)" : "η = ζ (f linear)"), φ = \(s.phi), ψ = \(s.psi)", xLabel: "λ", yLabel: "density ρ(λ)")
                     let h = r["monteCarlo"]["histogram"]
-                    plot.histograms.append(.init(label: "Monte Carlo n₀ = 300, S = 4", edges: h["edges"].doubles, heights: h["density"].doubles))
+                    plot.histograms.append(.init(label: "Monte Carlo n₀ = 300, S = 4", edges: h["edges"].doubles, heights: h.histogramDensity))
                     plot.curves.append(.init(label: "theory (PW quartic)", x: r["density"]["x"].doubles, y: r["density"]["rho"].doubles))
                     if f == "abs", let mp = try? MarchenkoPastur(ratio: s.phi / s.psi, variance: eta) {
                         let xs = (0...300).map { mp.lowerEdge + (mp.upperEdge - mp.lowerEdge) * Double($0) / 300 }
