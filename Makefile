@@ -41,10 +41,12 @@ test: deps
 bench: build
 	$(BIN)/FreeSpectraBench
 
-# The long runs: the full test matrix (smooth activations at L = 512 included).
+# The long runs: the full test matrix (smooth activations at L = 512 included), then the
+# validation catalogue and literature reproductions, written to Docs/validation/REPORT.md.
 validate: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	FREESPEC_FULL_TESTS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build
+	$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/freespec-validate --catalogue Validation/catalogue.json --out Docs/validation
 
 clean:
 	rm -rf .build $(OUT)

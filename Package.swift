@@ -5,7 +5,9 @@ let package = Package(
     name: "FreeSpectra",
     products: [
         .library(name: "FreeSpectra", targets: ["FreeSpectra"]),
+        .library(name: "FreeSpectraPlot", targets: ["FreeSpectraPlot"]),
         .executable(name: "freespec", targets: ["freespec"]),
+        .executable(name: "freespec-validate", targets: ["freespec-validate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,18 +27,26 @@ let package = Package(
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        // SVG figures (axes, histograms, curves, points, legends); no dependency on the numerics.
+        .target(name: "FreeSpectraPlot"),
         .executableTarget(
             name: "freespec",
             dependencies: [
-                "FreeSpectra",
+                "FreeSpectra", "FreeSpectraPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "FreeSpectraBench",
             dependencies: ["FreeSpectra"],
             path: "Benchmarks/FreeSpectraBench"),
+        // The validation runner: runs the catalogue in Validation/ through the freespec binary
+        // (each case a child process with a time limit) and writes Docs/validation/.
+        .executableTarget(
+            name: "freespec-validate",
+            dependencies: ["FreeSpectra", "FreeSpectraPlot"],
+            path: "Sources/FreeSpecValidate"),
         .testTarget(
             name: "FreeSpectraTests",
-            dependencies: ["FreeSpectra"]),
+            dependencies: ["FreeSpectra", "FreeSpectraPlot"]),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FreeSpectra
+import FreeSpectraPlot
 import Foundation
 
 struct CriticalEnergyCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FreeSpectra
+import FreeSpectraPlot
 import Foundation
 
 struct JacobianCommand: ParsableCommand {
@@ -156,8 +157,9 @@ struct JacobianCommand: ParsableCommand {
         let logScale = results.contains { $0.prediction.density.scale == .log }
         var plot = SVGPlot(
             title: "J Jᵀ spectrum: \(results.first?.prediction.activation ?? "")",
-            xLabel: logScale ? "log₁₀ λ" : "λ",
+            xLabel: logScale ? "λ (log scale)" : "λ",
             yLabel: logScale ? "density of log₁₀ λ" : "density ρ(λ)")
+        if logScale { plot.xAxis.scale = .log10Values }
         for r in results {
             let d = r.prediction.density
             let label = "\(r.prediction.weights) L=\(r.prediction.depth)"
@@ -173,9 +175,11 @@ struct JacobianCommand: ParsableCommand {
                 plot.markers.append(.init(label: "atom \(formatNumber(a.mass)) at \(formatNumber(a.location)) (L=\(r.prediction.depth))",
                                           x: logScale ? log10(a.location) : a.location, y: a.mass * peak))
             }
-            if logScale, let zero = r.prediction.atoms.first(where: { $0.location == 0 }) {
-                plot.title += " — atom \(formatNumber(zero.mass)) at 0 (L=\(r.prediction.depth))"
-            }
+        }
+        // The atom at 0 has no place on a log axis: named once in the title.
+        let zeroMasses = Set(results.compactMap { r in r.prediction.atoms.first { $0.location == 0 }.map { formatNumber($0.mass) } })
+        if logScale && !zeroMasses.isEmpty {
+            plot.title += " — atom \(zeroMasses.sorted().joined(separator: ", ")) at λ = 0 (not drawn)"
         }
         return plot.render()
     }
