@@ -168,6 +168,18 @@ public struct FreeMultiplicativeProduct: Sendable {
             w = w + dw
             v = v + dw
         }
+        /// w − other.w, from whichever of w and v = 1 + w holds it to full relative accuracy
+        /// (near w = −1 the difference of the w's is rounding noise).
+        func wDifference(from other: State) -> Complex<Double> {
+            v.length < 0.5 ? v - other.v : w - other.w
+        }
+        /// Moves by `factor` times the change from `other` to self: w and v each extrapolate
+        /// their own differences, so neither loses its relative accuracy.
+        mutating func extrapolate(from other: State, by factor: Complex<Double>) {
+            let dw = factor * (w - other.w), dv = factor * (v - other.v)
+            w = w + dw
+            v = v + dv
+        }
     }
 
     /// log with its cut on the positive imaginary axis: continuous on the closed lower

@@ -36,7 +36,8 @@ extension FreeMultiplicativeProduct {
     /// nudged off the axis at each step so it can re-enter a band.
     ///
     /// - Throws: `invalidArgument` for unsorted or non-finite t; `didNotConverge` if a
-    ///   step cannot be completed after 60 halvings.
+    ///   step cannot be completed after 60 halvings, or a point is not reached within
+    ///   20 000 trial steps.
     ///
     /// With `includeCDF` false the tail (and so `cdf`) is left at NaN, which saves the
     /// logarithmic potential: about half the cost for smooth activations.
@@ -119,7 +120,7 @@ struct BranchWalker {
         guard let p = previous, p.logX != logX else { return nudged(state) }
         let t = Complex((target - logX) / (logX - p.logX))
         var s = state
-        s.step(t * (state.w - p.state.w))
+        s.extrapolate(from: p.state, by: t)
         for k in s.u.indices { s.u[k] = state.u[k] + t * (state.u[k] - p.state.u[k]) }
         return nudged(s)
     }
@@ -139,7 +140,7 @@ struct BranchWalker {
     }
 
     private func acceptable(_ corrected: State, _ predicted: State) -> Bool {
-        let closeW = (corrected.w - predicted.w).length <= 0.25 * max(product.scaleOfW(predicted), product.scaleOfW(corrected))
+        let closeW = corrected.wDifference(from: predicted).length <= 0.25 * max(product.scaleOfW(predicted), product.scaleOfW(corrected))
         let closeU = corrected.u.indices.allSatisfy {
             (corrected.u[$0] - predicted.u[$0]).length <= 0.25 * max(predicted.u[$0].length, corrected.u[$0].length)
         }
@@ -169,7 +170,15 @@ struct BranchWalker {
         }
         var stepTarget = limited(target)
         var halvings = 0
+        // A bound on the work of one call, so a pathological case ends in an error instead
+        // of running on: an ordinary advance takes a few to a few hundred trial steps.
+        var attempts = 0
         while logX > target {
+            attempts += 1
+            guard attempts <= 20_000 else {
+                throw NumericalError.didNotConverge(
+                    "branch continuation did not reach x = \(Foundation.exp(target)) within 20 000 steps (stuck at x = \(Foundation.exp(logX)))")
+            }
             let predicted = predict(stepTarget)
             // Within 1e-8 of a square-root edge the equation is too ill-conditioned for
             // Newton (its Jacobian vanishes at the edge, and rounding in log z moves the

@@ -185,12 +185,12 @@ extension FreeMultiplicativeProduct {
             var guess = state
             if let (sp, p) = previous {
                 let f = Complex((next - s) / (s - sp))
-                guess.step(f * (state.w - p.w))
+                guess.extrapolate(from: p, by: f)
                 for k in guess.u.indices { guess.u[k] = state.u[k] + f * (state.u[k] - p.u[k]) }
             }
             let logZ = start + Complex(next) * (end - start)
             if let r = newton(atLogZ: logZ, from: guess),
-               (r.w - guess.w).length <= 0.25 * max(scaleOfW(guess), scaleOfW(r)) {
+               r.wDifference(from: guess).length <= 0.25 * max(scaleOfW(guess), scaleOfW(r)) {
                 previous = (s, state)
                 state = r
                 s = next
