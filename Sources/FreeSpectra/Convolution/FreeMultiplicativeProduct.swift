@@ -173,12 +173,17 @@ public struct FreeMultiplicativeProduct: Sendable {
         func wDifference(from other: State) -> Complex<Double> {
             v.length < 0.5 ? v - other.v : w - other.w
         }
-        /// Moves by `factor` times the change from `other` to self: w and v each extrapolate
-        /// their own differences, so neither loses its relative accuracy.
+        /// Moves w by `factor` times the change from `other` to self, the change taken from
+        /// whichever of w and v is small (and so known to full relative accuracy); the other
+        /// is then derived from it, which keeps v = 1 + w to rounding.
         mutating func extrapolate(from other: State, by factor: Complex<Double>) {
-            let dw = factor * (w - other.w), dv = factor * (v - other.v)
-            w = w + dw
-            v = v + dv
+            if v.length < 0.5 {
+                v = v + factor * (v - other.v)
+                w = v - 1
+            } else {
+                w = w + factor * (w - other.w)
+                v = 1 + w
+            }
         }
     }
 

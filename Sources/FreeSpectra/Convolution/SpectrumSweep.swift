@@ -140,7 +140,7 @@ struct BranchWalker {
     }
 
     private func acceptable(_ corrected: State, _ predicted: State) -> Bool {
-        let closeW = corrected.wDifference(from: predicted).length <= 0.25 * max(product.scaleOfW(predicted), product.scaleOfW(corrected))
+        let closeW = (corrected.w - predicted.w).length <= 0.25 * max(product.scaleOfW(predicted), product.scaleOfW(corrected))
         let closeU = corrected.u.indices.allSatisfy {
             (corrected.u[$0] - predicted.u[$0]).length <= 0.25 * max(predicted.u[$0].length, corrected.u[$0].length)
         }
@@ -150,7 +150,9 @@ struct BranchWalker {
     /// The spectral point at t = log λ ≤ the current position (0 density above the edge).
     mutating func point(at t: Double) throws -> SpectralPoint {
         if t >= edge.logLocation {
-            return SpectralPoint(logX: t, logDensity: 0, tail: 0, state: nil)
+            // Only atoms above the continuous part can lie here (see `continuousEdgeBelowTopAtom`).
+            let tail = product.gaussianCount > 0 ? 0 : product.atoms.filter { Foundation.log($0.location) > t }.reduce(0) { $0 + $1.mass }
+            return SpectralPoint(logX: t, logDensity: 0, tail: tail, state: nil)
         }
         let s = try advance(to: t)
         // On the real branch (gaps, below the support) Im w is rounding noise of order
