@@ -91,7 +91,6 @@ import Testing
                 // Known gap: orthogonal piecewise-linear layers at L(1 − p) = 1 (the upper edge
                 // sits where a regular edge turns into an atom); see the issue note.
                 if weights == .orthogonal && depth == 2 && ["relu", "leaky-relu"].contains(name) { continue }
-                if weights == .orthogonal && depth == 2 && name == "hard-tanh" { continue }
                 // Known issues (see the issue note): GELU and SiLU (non-monotone φ′, so φ′² has
                 // interior critical points) lose the branch with orthogonal weights and, at the
                 // small q* ≈ 0.016 of the off-critical point, with Gaussian weights too (the
@@ -105,6 +104,10 @@ import Testing
                 let known = (["gelu", "silu"].contains(name) && (weights == .orthogonal || offCritical))
                     || name == "sigmoid"
                     || (weights == .orthogonal && depth == 1 && phi.derivativeSquaredAtoms(q: 1) == nil)
+                // The known-issue cases cost minutes (the walker wanders before it fails): they
+                // run in `make validate` only, so `make test` stays fast.
+                let fullRun = ProcessInfo.processInfo.environment["FREESPEC_FULL_TESTS"] != nil
+                if known && !fullRun { continue }
                 try withKnownIssue("non-monotone φ′ / small q* / sigmoid off-critical", isIntermittent: true) {
                 try checkMassAndMoments(phi, weights, depth, point)
                 } when: { known }

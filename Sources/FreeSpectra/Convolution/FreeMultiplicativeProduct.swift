@@ -168,6 +168,23 @@ public struct FreeMultiplicativeProduct: Sendable {
             w = w + dw
             v = v + dw
         }
+        /// w − other.w, from whichever of w and v = 1 + w holds it to full relative accuracy
+        /// (near w = −1 the difference of the w's is rounding noise).
+        func wDifference(from other: State) -> Complex<Double> {
+            v.length < 0.5 ? v - other.v : w - other.w
+        }
+        /// Moves w by `factor` times the change from `other` to self, the change taken from
+        /// whichever of w and v is small (and so known to full relative accuracy); the other
+        /// is then derived from it, which keeps v = 1 + w to rounding.
+        mutating func extrapolate(from other: State, by factor: Complex<Double>) {
+            if v.length < 0.5 {
+                v = v + factor * (v - other.v)
+                w = v - 1
+            } else {
+                w = w + factor * (w - other.w)
+                v = 1 + w
+            }
+        }
     }
 
     /// log with its cut on the positive imaginary axis: continuous on the closed lower

@@ -69,8 +69,14 @@ public struct SpectrumAnalysis: Sendable {
         return points
     }
 
-    /// λ_max.
-    public var lambdaMax: Double { edge.location }
+    /// log λ_max: the upper edge of the continuous part, or an atom above it (orthogonal
+    /// hard-tanh with L(1 − p) < 1 has its atom at σ_w^{2L} above a gap).
+    public var logLambdaMax: Double {
+        atoms.filter { $0.location > 0 }.map { log($0.location) }.reduce(edge.logLocation, max)
+    }
+
+    /// λ_max (see `logLambdaMax`).
+    public var lambdaMax: Double { exp(logLambdaMax) }
 
     /// Intervals [a, b] (as log λ) on which the density is positive, from the skeleton; an
     /// interval's ends are located to the skeleton's resolution.
@@ -190,7 +196,8 @@ extension SpectrumAnalysis {
         let solved = try product.evaluate(descendingLogX: inside.map { log(xs[$0]) }, edge: edge)
         var result = xs.map { x -> Double in
             if x <= 0 || log(x) <= bottom { return x < 0 ? 0 : atomCDF(x) }
-            return 1
+            // Above the continuous part only atoms (at or below its edge, or above it) remain.
+            return 1 - self.atoms.filter { $0.location > x }.reduce(0) { $0 + $1.mass }
         }
         for (i, p) in zip(inside, solved) { result[i] = p.cdf }
         return result

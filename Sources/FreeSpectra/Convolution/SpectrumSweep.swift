@@ -36,7 +36,8 @@ extension FreeMultiplicativeProduct {
     /// nudged off the axis at each step so it can re-enter a band.
     ///
     /// - Throws: `invalidArgument` for unsorted or non-finite t; `didNotConverge` if a
-    ///   step cannot be completed after 60 halvings.
+    ///   step cannot be completed after 60 halvings, or a point is not reached within
+    ///   20 000 trial steps.
     ///
     /// With `includeCDF` false the tail (and so `cdf`) is left at NaN, which saves the
     /// logarithmic potential: about half the cost for smooth activations.
@@ -119,7 +120,7 @@ struct BranchWalker {
         guard let p = previous, p.logX != logX else { return nudged(state) }
         let t = Complex((target - logX) / (logX - p.logX))
         var s = state
-        s.step(t * (state.w - p.state.w))
+        s.extrapolate(from: p.state, by: t)
         for k in s.u.indices { s.u[k] = state.u[k] + t * (state.u[k] - p.state.u[k]) }
         return nudged(s)
     }
@@ -149,7 +150,9 @@ struct BranchWalker {
     /// The spectral point at t = log λ ≤ the current position (0 density above the edge).
     mutating func point(at t: Double) throws -> SpectralPoint {
         if t >= edge.logLocation {
-            return SpectralPoint(logX: t, logDensity: 0, tail: 0, state: nil)
+            // Only atoms above the continuous part can lie here (see `continuousEdgeBelowTopAtom`).
+            let tail = product.gaussianCount > 0 ? 0 : product.atoms.filter { Foundation.log($0.location) > t }.reduce(0) { $0 + $1.mass }
+            return SpectralPoint(logX: t, logDensity: 0, tail: tail, state: nil)
         }
         let s = try advance(to: t)
         // On the real branch (gaps, below the support) Im w is rounding noise of order
@@ -169,7 +172,15 @@ struct BranchWalker {
         }
         var stepTarget = limited(target)
         var halvings = 0
+        // A bound on the work of one call, so a pathological case ends in an error instead
+        // of running on: an ordinary advance takes a few to a few hundred trial steps.
+        var attempts = 0
         while logX > target {
+            attempts += 1
+            guard attempts <= 20_000 else {
+                throw NumericalError.didNotConverge(
+                    "branch continuation did not reach x = \(Foundation.exp(target)) within 20 000 steps (stuck at x = \(Foundation.exp(logX)))")
+            }
             let predicted = predict(stepTarget)
             // Within 1e-8 of a square-root edge the equation is too ill-conditioned for
             // Newton (its Jacobian vanishes at the edge, and rounding in log z moves the

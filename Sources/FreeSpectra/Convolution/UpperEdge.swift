@@ -90,6 +90,7 @@ extension FreeMultiplicativeProduct {
             // z(w) decreases all the way: the edge is the limit as w → ∞ (top of the slope laws).
             let state = try realLogZ(exp(lastGood)).state
             let top = slopeGroups.reduce(logSigmaSquaredSum) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
+            if let below = continuousEdgeBelowTopAtom() { return below }
             return Edge(logLocation: top, state: state, curvature: 0, isRegular: false)
         }
         let tEdge = try RootFinding.brent({ (try? self.realLogZ(exp($0)).derivative) ?? .nan }, in: a, b, relativeTolerance: 1e-15)
@@ -104,8 +105,11 @@ extension FreeMultiplicativeProduct {
     /// found by Newton's method from the state's own u_k (so it stays on that branch).
     func localRealLogZ(_ w: Double, from state: State) -> (logZ: Double, derivative: Double, state: State)? {
         let n = Double(depth), g = Double(gaussianCount)
-        guard w > -1, w != 0 else { return nil }
-        var value = (1 - n + g) * Foundation.log(1 + w) + (n - 1) * Foundation.log(abs(w)) + logSigmaSquaredSum
+        // w < −1 is allowed (between the continuous part and an atom at the top, see
+        // `continuousEdgeBelowTopAtom`): with orthogonal weights the arguments ±iπ of the two
+        // logarithms cancel and z stays real.
+        guard w != -1, w != 0, w > -1 || gaussianCount == 0 else { return nil }
+        var value = (1 - n + g) * Foundation.log(abs(1 + w)) + (n - 1) * Foundation.log(abs(w)) + logSigmaSquaredSum
         var derivative = (1 - n + g) / (1 + w) + (n - 1) / w
         var us: [Complex<Double>] = []
         for (k, group) in slopeGroups.enumerated() {
@@ -115,9 +119,15 @@ extension FreeMultiplicativeProduct {
             for _ in 0..<100 {
                 let m = group.law.momentTransform(Complex(u, 0))
                 mPrime = m.derivative.real
-                let step = (m.value.real - w) / mPrime
-                u -= step
-                if abs(step) <= 1e-15 * abs(u) { converged = true; break }
+                let residual = m.value.real - w
+                // Converged at the rounding level of M (the step can stall at a few ulps of u).
+                if abs(residual) <= 4 * .ulpOfOne * abs(w) { converged = true; break }
+                let step = residual / mPrime
+                // u stays positive (the slope laws live on [0, ∞)): a step past 0 is cut short.
+                let next = u - step > 0 ? u - step : 0.5 * u
+                let moved = abs(next - u)
+                u = next
+                if moved <= 1e-15 * abs(u) { converged = true; break }
             }
             guard converged, u > 0 else { return nil }
             value += Double(group.count) * Foundation.log(u)
@@ -127,10 +137,55 @@ extension FreeMultiplicativeProduct {
         return (value, derivative, State(w: Complex(w, 0), u: us))
     }
 
+    /// The upper edge of the continuous part when the top of the spectrum is an atom
+    /// (orthogonal weights and slope laws with an atom at their top, e.g. hard-tanh with
+    /// L(1 − p) < 1, where the atom at σ_w^{2L} carries 1 − L(1 − p)).
+    ///
+    /// Between the continuous part and the atom a, M(z) is real and runs from its value at
+    /// the edge down to −∞ (the atom's term m_a a/(z − a)), so the real branch there has
+    /// w < −1; z(w) on it has its minimum at the continuous part's square-root edge. That
+    /// minimum is bracketed by a scan in s = log(−1 − w) from w → −∞ (u_k just below the top
+    /// atom a_k of each slope law, u_k ≈ a_k + m_k a_k/w) and refined by the secant
+    /// iteration of `bandEdge`. Returns nil when the top is not an atom of every slope law or
+    /// no such minimum exists.
+    func continuousEdgeBelowTopAtom() -> Edge? {
+        guard gaussianCount == 0 else { return nil }
+        let atoms = self.atoms
+        let atomMass = atoms.reduce(0) { $0 + $1.mass }
+        let logTop = slopeGroups.reduce(logSigmaSquaredSum) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
+        guard atomMass < 1 - 1e-12,
+              let highest = atoms.last, highest.location > 0,
+              abs(Foundation.log(highest.location) - logTop) <= 1e-9 * max(1, abs(logTop)) else { return nil }
+        var state: State?
+        var us: [Complex<Double>] = []
+        let w0 = -1 - Foundation.exp(12.0)
+        for group in slopeGroups {
+            guard let top = group.law.atoms.last, top.location > 0, top.location == group.law.supportHull.upperBound
+            else { return nil }
+            us.append(Complex(top.location * (1 + top.mass / w0), 0))
+        }
+        guard let first = localRealLogZ(w0, from: State(w: Complex(w0, 0), u: us)) else { return nil }
+        state = first.state
+        var previousDerivative = first.derivative
+        var s = 12.0
+        while s > -30 {
+            s -= 0.25
+            guard let current = state, let r = localRealLogZ(-1 - Foundation.exp(s), from: current) else { return nil }
+            // Along decreasing s (w increasing towards −1) z falls from the atom to the edge and
+            // then rises: d log z/dw changes sign from − to + at the edge.
+            if previousDerivative < 0 && r.derivative > 0 {
+                return bandEdge(near: r.state, logX: r.logZ, requireNearby: false)
+            }
+            previousDerivative = r.derivative
+            state = r.state
+        }
+        return nil
+    }
+
     /// The upper edge of a band just below a gap, found from a real state in the gap near it:
     /// the critical point of log z(w) along the real branch (secant iteration on d log z/dw),
     /// with its curvature. Returns nil if the iteration fails.
-    func bandEdge(near state: State, logX: Double) -> Edge? {
+    func bandEdge(near state: State, logX: Double, requireNearby: Bool = true) -> Edge? {
         var w0 = state.w.real
         guard let first = localRealLogZ(w0, from: state) else { return nil }
         var d0 = first.derivative
@@ -149,7 +204,7 @@ extension FreeMultiplicativeProduct {
         let h = 1e-5 * abs(w1)
         guard let plus = localRealLogZ(w1 + h, from: edge.state), let minus = localRealLogZ(w1 - h, from: edge.state) else { return nil }
         let curvature = (plus.derivative - minus.derivative) / (2 * h)
-        guard curvature > 0, abs(edge.logZ - logX) < 1e-6 * max(1, abs(logX)) else { return nil }
+        guard curvature > 0, !requireNearby || abs(edge.logZ - logX) < 1e-6 * max(1, abs(logX)) else { return nil }
         return Edge(logLocation: edge.logZ, state: edge.state, curvature: curvature, isRegular: true)
     }
 
@@ -185,12 +240,12 @@ extension FreeMultiplicativeProduct {
             var guess = state
             if let (sp, p) = previous {
                 let f = Complex((next - s) / (s - sp))
-                guess.step(f * (state.w - p.w))
+                guess.extrapolate(from: p, by: f)
                 for k in guess.u.indices { guess.u[k] = state.u[k] + f * (state.u[k] - p.u[k]) }
             }
             let logZ = start + Complex(next) * (end - start)
             if let r = newton(atLogZ: logZ, from: guess),
-               (r.w - guess.w).length <= 0.25 * max(scaleOfW(guess), scaleOfW(r)) {
+               r.wDifference(from: guess).length <= 0.25 * max(scaleOfW(guess), scaleOfW(r)) {
                 previous = (s, state)
                 state = r
                 s = next

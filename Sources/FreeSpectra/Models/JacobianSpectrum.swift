@@ -119,7 +119,7 @@ public struct JacobianSpectrum: Sendable {
             let atoms = analysis.atoms.reduce(0.0) { $0 + ($1.location > 0 ? $1.mass * exp(Double(k + 1) * (log($1.location) - logM1)) : 0) }
             return abs(densityMoments[k] + atoms - normalized[k]) / normalized[k]
         }
-        let conditionLog = hasContinuous ? tMax - logQ01 : 0
+        let conditionLog = hasContinuous ? analysis.logLambdaMax - logQ01 : 0
         let verdict = IsometryVerdict(logFirstMoment: logM1, normalizedVariance: normalizedVariance,
                                       log10Condition: conditionLog / log(10), depth: depth, zeroMass: atZero)
         return JacobianPrediction(
@@ -127,7 +127,7 @@ public struct JacobianSpectrum: Sendable {
             moments: moments, log10FirstMoment: logM1 / log(10),
             variance: exp(2 * logM1) * normalizedVariance, normalizedVariance: normalizedVariance,
             atoms: analysis.atoms, support: support,
-            lambdaMax: exp(tMax), log10LambdaMax: tMax / log(10),
+            lambdaMax: analysis.lambdaMax, log10LambdaMax: analysis.logLambdaMax / log(10),
             log10Quantile01: logQ01 / log(10), log10Median: logMedian / log(10),
             conditionMeasure: exp(conditionLog), log10ConditionMeasure: conditionLog / log(10),
             isometry: verdict, density: density, evaluations: evaluations.isEmpty ? nil : evaluated.map { $0! },
