@@ -136,6 +136,26 @@ import Testing
     }
 
     /// Orthogonal hard-tanh: an atom of mass 1 − L(1 − p) at (σ_w² · 1)^L when L(1 − p) < 1.
+    /// Two orthogonal hard-tanh layers: J Jᵀ = σ_w⁴ D₂ (Q D₁ Qᵀ) D₂, a product of two free
+    /// projections of trace p. Its law (Voiculescu; any text on free projections) has atoms
+    /// 1 − p at 0 and 2p − 1 at 1 (p > 1/2) and a continuous part on [0, 4p(1 − p)]: the edge
+    /// the engine finds below the top atom is checked against 4p(1 − p)σ_w⁴. Brent and the
+    /// secant iteration stop at 1e-15 in w and the edge is stationary there, so 1e-10 is loose.
+    @Test(arguments: [0.1, 0.5, 1.0])
+    func twoOrthogonalHardTanhLayersMatchFreeProjections(qStar: Double) throws {
+        let model = try JacobianSpectrum(activation: HardTanh(), weights: .orthogonal, depth: 2, point: .critical(qStar: qStar))
+        let p = erf(1 / (2 * qStar).squareRoot())
+        let sigma4 = pow(model.meanField.sigmaW, 4)
+        let analysis = try SpectrumAnalysis(product: model.product)
+        #expect(abs(analysis.edge.location / (4 * p * (1 - p) * sigma4) - 1) <= 1e-10)
+        let top = model.product.atoms.filter { $0.location > 0 }
+        #expect(top.count == 1 && abs(top[0].mass - (2 * p - 1)) <= 1e-12)
+        #expect(abs(analysis.lambdaMax / sigma4 - 1) <= 1e-12)
+        let prediction = try model.predict(points: 50)
+        #expect(abs(prediction.check.totalMass - 1) <= 1e-6)
+        #expect(prediction.check.momentRelativeErrors.allSatisfy { $0 <= 1e-6 })
+    }
+
     @Test func orthogonalHardTanhCarriesAnAtomWhenLTimesOneMinusPIsBelowOne() throws {
         let q = 0.1  // p = erf(1/√0.2) = 0.998…
         let p = erf(1 / (2 * q).squareRoot())
