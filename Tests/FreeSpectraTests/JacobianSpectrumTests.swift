@@ -104,10 +104,11 @@ import Testing
                 let known = (["gelu", "silu"].contains(name) && (weights == .orthogonal || offCritical))
                     || name == "sigmoid"
                     || (weights == .orthogonal && depth == 1 && phi.derivativeSquaredAtoms(q: 1) == nil)
-                // The known-issue cases cost minutes (the walker wanders before it fails): they
-                // run in `make validate` only, so `make test` stays fast.
-                let fullRun = ProcessInfo.processInfo.environment["FREESPEC_FULL_TESTS"] != nil
-                if known && !fullRun { continue }
+                // The known-issue cases cost minutes each (the walker wanders before it fails),
+                // too long even for `make validate`, whose runner time-boxes the same
+                // configurations and lists them in Docs/validation/REPORT.md. They run here
+                // with FREESPEC_KNOWN_ISSUES=1, to check a fix.
+                if known && ProcessInfo.processInfo.environment["FREESPEC_KNOWN_ISSUES"] == nil { continue }
                 try withKnownIssue("non-monotone φ′ / small q* / sigmoid off-critical", isIntermittent: true) {
                 try checkMassAndMoments(phi, weights, depth, point)
                 } when: { known }
