@@ -186,8 +186,18 @@ struct BranchWalker {
             // Newton (its Jacobian vanishes at the edge, and rounding in log z moves the
             // root by ~√ε); the square-root expansion itself is accurate to O(δ^{3/2}) there.
             let besideEdge = atEdge && start.isRegular && start.logLocation - stepTarget < 1e-8 * max(1, abs(stepTarget))
-            if let s = product.newton(atLogZ: Complex(stepTarget, 0), from: predicted).map({ $0 }) ?? (besideEdge ? predicted : nil),
+            let corrected = product.newton(atLogZ: Complex(stepTarget, 0), from: predicted)
+            if let s = corrected ?? (besideEdge ? predicted : nil),
                (atEdge && !start.isRegular) || besideEdge || acceptable(s, predicted) {
+                if corrected == nil {
+                    // The square-root expansion stands in for Newton beside the edge; the walk
+                    // stays "at the edge", so the next step is predicted from the edge again (a
+                    // secant through two points of a square-root branch cannot be corrected).
+                    logX = stepTarget
+                    state = s
+                    stepTarget = target
+                    continue
+                }
                 previous = (logX, state)
                 logX = stepTarget
                 state = s

@@ -74,8 +74,15 @@ extension FreeMultiplicativeProduct {
     ///
     /// - Throws: `didNotConverge` if the root finder fails.
     public func upperEdge() throws -> Edge {
-        var previous = -30.0
+        // d log z/dw ≈ −1/w as w → 0⁺, and the edge of an L-layer product sits near w ~ 1/L:
+        // the scan starts a few e-folds below that (a quarter of the work at L = 1000), and
+        // from w = e⁻³⁰ if z(w) is already rising there.
+        var previous = min(-5, -Foundation.log(Double(depth)) - 4)
         var previousDerivative = try realLogZ(exp(previous)).derivative
+        if !(previousDerivative < 0) {
+            previous = -30
+            previousDerivative = try realLogZ(exp(previous)).derivative
+        }
         var bracket: (Double, Double)?
         var t = previous
         var lastGood = previous
