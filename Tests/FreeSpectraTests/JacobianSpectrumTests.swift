@@ -169,15 +169,16 @@ import Testing
                 #expect(abs(atoms[0].mass - expected) <= 1e-12)
                 let sigma2 = model.meanField.sigmaW * model.meanField.sigmaW
                 #expect(abs(log(atoms[0].location) - Double(depth) * log(sigma2)) <= 1e-10)
-                // A second witness: the closed-form CDF jumps by the atom's mass there.
-                // Known issue: when the atom is the upper edge (no regular edge exists), the
-                // continuation from it does not start yet (see the issue note).
-                withKnownIssue("continuation from an atom at the upper edge", isIntermittent: true) {
-                    let analysis = try SpectrumAnalysis(product: model.product)
-                    let a = atoms[0].location
-                    let f = try analysis.cdf(at: [a * (1 + 1e-9), a * (1 - 1e-9)])
-                    #expect(abs((f[0] - f[1]) - expected) <= 1e-6, "jump \(f[0] - f[1]) vs \(expected)")
-                }
+                // A second witness: the CDF jumps by the atom's mass there, and the continuous
+                // part (found below the atom) carries the rest.
+                let analysis = try SpectrumAnalysis(product: model.product)
+                let a = atoms[0].location
+                let f = try analysis.cdf(at: [a * (1 + 1e-9), a * (1 - 1e-9)])
+                #expect(abs((f[0] - f[1]) - expected) <= 1e-6, "jump \(f[0] - f[1]) vs \(expected)")
+                #expect(abs(analysis.lambdaMax / a - 1) <= 1e-12)
+                let prediction = try model.predict(points: 50)
+                #expect(abs(prediction.check.totalMass - 1) <= 1e-6)
+                #expect(prediction.check.momentRelativeErrors.allSatisfy { $0 <= 1e-6 })
             } else {
                 #expect(atoms.isEmpty)
             }

@@ -74,6 +74,10 @@ extension FreeMultiplicativeProduct {
     ///
     /// - Throws: `didNotConverge` if the root finder fails.
     public func upperEdge() throws -> Edge {
+        // An atom at the top (see `continuousEdgeBelowTopAtom`) is looked for first: above it
+        // z(w) only tends to the atom as w → ∞, and the scan below could take rounding noise
+        // of that flat tail for a critical point.
+        if let below = continuousEdgeBelowTopAtom() { return below }
         // d log z/dw ≈ −1/w as w → 0⁺, and the edge of an L-layer product sits near w ~ 1/L:
         // the scan starts a few e-folds below that (a quarter of the work at L = 1000), and
         // from w = e⁻³⁰ if z(w) is already rising there.
@@ -97,7 +101,6 @@ extension FreeMultiplicativeProduct {
             // z(w) decreases all the way: the edge is the limit as w → ∞ (top of the slope laws).
             let state = try realLogZ(exp(lastGood)).state
             let top = slopeGroups.reduce(logSigmaSquaredSum) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
-            if let below = continuousEdgeBelowTopAtom() { return below }
             return Edge(logLocation: top, state: state, curvature: 0, isRegular: false)
         }
         let tEdge = try RootFinding.brent({ (try? self.realLogZ(exp($0)).derivative) ?? .nan }, in: a, b, relativeTolerance: 1e-15)
