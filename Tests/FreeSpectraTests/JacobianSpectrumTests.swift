@@ -69,6 +69,19 @@ import Testing
     }
 }
 
+/// λ_max of a critical linear Gaussian network (a product of L square Wisharts): z(w) =
+/// (1 + w)^{L+1}/w has its minimum at w = 1/L, so λ_max = L(1 + 1/L)^{L+1}. Every depth 1 … 64
+/// and a few deep ones, because the edge scan runs on a lattice in log w that can land exactly
+/// on the edge (it did at L = 32, and the edge was then missed). Brent stops at 1e-15 in log w
+/// and λ_max is stationary there, so 1e-10 is loose.
+@Test(arguments: Array(1...64) + [256, 1000, 10_000])
+func linearGaussianUpperEdge(depth: Int) throws {
+    let model = try JacobianSpectrum(activation: Activations.named("linear"), weights: .gaussian, depth: depth, point: .critical(qStar: 1))
+    let L = Double(depth)
+    let logExact = log(L) + (L + 1) * log1p(1 / L)
+    #expect(abs(try model.product.upperEdge().logLocation - logExact) <= 1e-10 * max(1, logExact))
+}
+
 /// Mass and moments of the computed density (+ atoms) against the exact series, over every
 /// built-in activation, both ensembles, L ∈ {1, 2, 8, 64, 512}, critical and off-critical.
 /// The density is integrated by Gauss–Legendre panels on the adaptive skeleton (square-root

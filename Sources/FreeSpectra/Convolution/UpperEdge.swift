@@ -94,7 +94,8 @@ extension FreeMultiplicativeProduct {
             t += 0.25
             guard let d = try? realLogZ(exp(t)).derivative, d.isFinite else { break }
             lastGood = t
-            if previousDerivative < 0 && d > 0 { bracket = (previous, t); break }
+            // d = 0 exactly happens when the lattice hits the edge (linear Gaussian: w = 1/L).
+            if previousDerivative < 0 && d >= 0 { bracket = (previous, t); break }
             previous = t; previousDerivative = d
         }
         guard let (a, b) = bracket else {
@@ -103,7 +104,8 @@ extension FreeMultiplicativeProduct {
             let top = slopeGroups.reduce(logSigmaSquaredSum) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
             return Edge(logLocation: top, state: state, curvature: 0, isRegular: false)
         }
-        let tEdge = try RootFinding.brent({ (try? self.realLogZ(exp($0)).derivative) ?? .nan }, in: a, b, relativeTolerance: 1e-15)
+        let tEdge = try realLogZ(exp(b)).derivative == 0
+            ? b : RootFinding.brent({ (try? self.realLogZ(exp($0)).derivative) ?? .nan }, in: a, b, relativeTolerance: 1e-15)
         let wEdge = exp(tEdge)
         let (logZ, _, state) = try realLogZ(wEdge)
         let h = 1e-4 * wEdge
