@@ -173,9 +173,10 @@ public struct FreeMultiplicativeProduct: Sendable {
         func wDifference(from other: State) -> Complex<Double> {
             v.length < 0.5 ? v - other.v : w - other.w
         }
-        /// Moves w by `factor` times the change from `other` to self, the change taken from
-        /// whichever of w and v is small (and so known to full relative accuracy); the other
-        /// is then derived from it, which keeps v = 1 + w to rounding.
+        /// Moves every unknown by `factor` times its change from `other` to self (a secant
+        /// step). The change of w is taken from whichever of w and v is small (and so known to
+        /// full relative accuracy) and the other derived from it, which keeps v = 1 + w to
+        /// rounding.
         mutating func extrapolate(from other: State, by factor: Complex<Double>) {
             if v.length < 0.5 {
                 v = v + factor * (v - other.v)
@@ -184,6 +185,7 @@ public struct FreeMultiplicativeProduct: Sendable {
                 w = w + factor * (w - other.w)
                 v = 1 + w
             }
+            for k in u.indices { u[k] = u[k] + factor * (u[k] - other.u[k]) }
         }
     }
 

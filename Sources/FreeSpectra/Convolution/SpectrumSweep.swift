@@ -121,7 +121,6 @@ struct BranchWalker {
         let t = Complex((target - logX) / (logX - p.logX))
         var s = state
         s.extrapolate(from: p.state, by: t)
-        for k in s.u.indices { s.u[k] = state.u[k] + t * (state.u[k] - p.state.u[k]) }
         return nudged(s)
     }
 
@@ -151,7 +150,7 @@ struct BranchWalker {
     mutating func point(at t: Double) throws -> SpectralPoint {
         if t >= edge.logLocation {
             // Only atoms above the continuous part can lie here (see `continuousEdgeBelowTopAtom`).
-            let tail = product.gaussianCount > 0 ? 0 : product.atoms.filter { Foundation.log($0.location) > t }.reduce(0) { $0 + $1.mass }
+            let tail = product.atoms.filter { Foundation.log($0.location) > t }.reduce(0) { $0 + $1.mass }
             return SpectralPoint(logX: t, logDensity: 0, tail: tail, state: nil)
         }
         let s = try advance(to: t)

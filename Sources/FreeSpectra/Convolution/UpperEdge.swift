@@ -19,6 +19,12 @@ extension FreeMultiplicativeProduct {
         public let isRegular: Bool
     }
 
+    /// log of Σ σ_w² products times the tops of the slope laws: the image of w → ∞, an upper
+    /// bound of the spectrum (its edge when z(w) is monotone, or an atom's location).
+    var logTopOfSlopeLaws: Double {
+        slopeGroups.reduce(logSigmaSquaredSum) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
+    }
+
     /// u_k(w) for real w > 0: the root of M_k(u) = w above the top of the law's support,
     /// where M_k decreases from +∞ (or its finite limit) to 0. Safeguarded Newton in
     /// log(u − top).
@@ -94,18 +100,18 @@ extension FreeMultiplicativeProduct {
             t += 0.25
             guard let d = try? realLogZ(exp(t)).derivative, d.isFinite else { break }
             lastGood = t
-            // d = 0 exactly happens when the lattice hits the edge (linear Gaussian: w = 1/L).
-            if previousDerivative < 0 && d >= 0 { bracket = (previous, t); break }
+            // d = 0 exactly happens when the lattice hits the edge (linear Gaussian: w = 1/L);
+            // the bracket then shrinks to that point.
+            if previousDerivative < 0 && d >= 0 { bracket = (d == 0 ? t : previous, t); break }
             previous = t; previousDerivative = d
         }
         guard let (a, b) = bracket else {
             // z(w) decreases all the way: the edge is the limit as w → ∞ (top of the slope laws).
             let state = try realLogZ(exp(lastGood)).state
-            let top = slopeGroups.reduce(logSigmaSquaredSum) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
-            return Edge(logLocation: top, state: state, curvature: 0, isRegular: false)
+            return Edge(logLocation: logTopOfSlopeLaws, state: state, curvature: 0, isRegular: false)
         }
-        let tEdge = try realLogZ(exp(b)).derivative == 0
-            ? b : RootFinding.brent({ (try? self.realLogZ(exp($0)).derivative) ?? .nan }, in: a, b, relativeTolerance: 1e-15)
+        let tEdge = a == b
+            ? b : try RootFinding.brent({ (try? self.realLogZ(exp($0)).derivative) ?? .nan }, in: a, b, relativeTolerance: 1e-15)
         let wEdge = exp(tEdge)
         let (logZ, _, state) = try realLogZ(wEdge)
         let h = 1e-4 * wEdge
@@ -164,11 +170,10 @@ extension FreeMultiplicativeProduct {
         guard gaussianCount == 0 else { return nil }
         let atoms = self.atoms
         let atomMass = atoms.reduce(0) { $0 + $1.mass }
-        let logTop = slopeGroups.reduce(logSigmaSquaredSum) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
+        let logTop = logTopOfSlopeLaws
         guard atomMass < 1 - 1e-12,
               let highest = atoms.last, highest.location > 0,
               abs(Foundation.log(highest.location) - logTop) <= 1e-9 * max(1, abs(logTop)) else { return nil }
-        var state: State?
         var us: [Complex<Double>] = []
         let w0 = -1 - Foundation.exp(12.0)
         for group in slopeGroups {
@@ -177,12 +182,12 @@ extension FreeMultiplicativeProduct {
             us.append(Complex(top.location * (1 + top.mass / w0), 0))
         }
         guard let first = localRealLogZ(w0, from: State(w: Complex(w0, 0), u: us)) else { return nil }
-        state = first.state
+        var state = first.state
         var previousDerivative = first.derivative
         var s = 12.0
         while s > -30 {
             s -= 0.25
-            guard let current = state, let r = localRealLogZ(-1 - Foundation.exp(s), from: current) else { return nil }
+            guard let r = localRealLogZ(-1 - Foundation.exp(s), from: state) else { return nil }
             // Along decreasing s (w increasing towards −1) z falls from the atom to the edge and
             // then rises: d log z/dw changes sign from − to + at the edge.
             if previousDerivative < 0 && r.derivative > 0 {
@@ -253,7 +258,6 @@ extension FreeMultiplicativeProduct {
             if let (sp, p) = previous {
                 let f = Complex((next - s) / (s - sp))
                 guess.extrapolate(from: p, by: f)
-                for k in guess.u.indices { guess.u[k] = state.u[k] + f * (state.u[k] - p.u[k]) }
             }
             let logZ = start + Complex(next) * (end - start)
             if let r = newton(atLogZ: logZ, from: guess),
