@@ -33,53 +33,126 @@ import RealModule
 /// counts atoms correctly and stays accurate where the density is far below double-precision
 /// resolution of its peak, which is what quantiles of very deep spectra need.
 public struct FreeMultiplicativeProduct: Sendable {
-    /// A slope law and how many layers use it.
+    /// A slope law, how many layers use it, and the ratio ρ = N_L/N_l of the output width to
+    /// the width of those layers (1 for square networks).
     public struct SlopeGroup: Sendable {
         public let law: DerivativeSquaredLaw
         public let count: Int
+        public let ratio: Double
+    }
+
+    /// A term b log(1 + r w) of the logarithmic equation: r is a width ratio N_L/N_l.
+    struct ShiftTerm: Sendable {
+        let ratio: Double
+        let coefficient: Double
     }
 
     /// The weight laws, one per layer.
     public let weightLaws: [WeightGramLaw]
-    /// The distinct slope laws with their multiplicities.
+    /// The distinct (slope law, width ratio) pairs with their multiplicities.
     public let slopeGroups: [SlopeGroup]
-    /// N, the number of layers.
+    /// N_l/N_0 for l = 0 … L (all 1 for a square network).
+    public let widths: [Double]
+    /// L, the number of layers.
     public var depth: Int { slopeGroups.reduce(0) { $0 + $1.count } }
+    /// Whether every layer has the same width.
+    public var isSquare: Bool { widths.allSatisfy { $0 == widths[0] } }
 
+    /// Σ_l log σ_l².
     let logSigmaSquaredSum: Double
     let gaussianCount: Int
+    /// The equation log z = logConstant + logWCoefficient·log w + Σ b log(1 + r w) + Σ_k n_k log u_k.
+    let logConstant: Double
+    let logWCoefficient: Double
+    let shiftTerms: [ShiftTerm]
+    /// The terms b log(1 + r w) that come from the weight laws alone (log(1/S_W)), for the series.
+    let weightShiftTerms: [ShiftTerm]
+    /// ρ*, the largest width ratio in the equation: the state carries v = 1 + ρ* w, which
+    /// vanishes at the bottom of the range of w = M(z) (see `State`).
+    let bottomRatio: Double
 
     /// A network whose layers are listed bottom to top. Slope laws are grouped when they are
     /// the same activation at the same q (a homogeneous network has one group).
     ///
     /// - Throws: `invalidArgument` for no layers or σ_w ≤ 0.
     public init(layers: [(weights: WeightGramLaw, slopes: DerivativeSquaredLaw)]) throws {
+        try self.init(layers: layers, widths: Array(repeating: 1, count: layers.count + 1))
+    }
+
+    /// A network of rectangular layers: W_l is N_l × N_{l−1} with `widths` = [N_0, …, N_L]
+    /// (any positive scale: only ratios matter), Gaussian entries of variance σ_w²/N_{l−1}, or
+    /// σ_w √max(1, N_l/N_{l−1}) times a Haar matrix with orthonormal rows or columns (so the
+    /// pre-activations keep variance σ_w² q in both ensembles). The spectrum is that of
+    /// J Jᵀ on N_L dimensions (Docs/theory.md, "Rectangular layers"):
+    ///
+    ///     S_{JJᵀ}(w) = Π_l S_{D_l²}(ρ_l w) · S_{W_l W_lᵀ}(ρ_l w),   ρ_l = N_L/N_l.
+    ///
+    /// - Throws: `invalidArgument` for no layers, σ_w ≤ 0, or a wrong count of widths or a
+    ///   width that is not positive and finite.
+    public init(layers: [(weights: WeightGramLaw, slopes: DerivativeSquaredLaw)], widths: [Double]) throws {
         guard !layers.isEmpty else { throw NumericalError.invalidArgument("a network needs at least one layer") }
+        guard widths.count == layers.count + 1 else {
+            throw NumericalError.invalidArgument("a network of \(layers.count) layers needs \(layers.count + 1) widths N_0 … N_L, got \(widths.count)")
+        }
+        for width in widths { try require(width, "width", { $0 > 0 }, "positive and finite") }
         for layer in layers {
             try require(layer.weights.sigmaW, "sigma-w", { $0 > 0 }, "positive")
         }
-        weightLaws = layers.map(\.weights)
+        let rho = widths.map { widths.last! / $0 }
         var groups: [SlopeGroup] = []
-        for layer in layers {
-            if let i = groups.firstIndex(where: { $0.law.isSameLaw(as: layer.slopes) }) {
-                groups[i] = SlopeGroup(law: groups[i].law, count: groups[i].count + 1)
+        for (l, layer) in layers.enumerated() {
+            if let i = groups.firstIndex(where: { $0.ratio == rho[l + 1] && $0.law.isSameLaw(as: layer.slopes) }) {
+                groups[i] = SlopeGroup(law: groups[i].law, count: groups[i].count + 1, ratio: groups[i].ratio)
             } else {
-                groups.append(SlopeGroup(law: layer.slopes, count: 1))
+                groups.append(SlopeGroup(law: layer.slopes, count: 1, ratio: rho[l + 1]))
             }
         }
-        slopeGroups = groups
-        logSigmaSquaredSum = weightLaws.reduce(0) { $0 + Foundation.log($1.sigmaW * $1.sigmaW) }
-        gaussianCount = weightLaws.filter(\.isGaussian).count
+        self.init(weightLaws: layers.map(\.weights), slopeGroups: groups, widths: widths.map { $0 / widths[0] })
     }
 
-    /// L identical layers.
+    /// L identical square layers.
     public init(weights: WeightGramLaw, slopes: DerivativeSquaredLaw, depth: Int) throws {
         guard depth >= 1 else { throw NumericalError.invalidArgument("depth must be at least 1, got \(depth)") }
         try require(weights.sigmaW, "sigma-w", { $0 > 0 }, "positive")
-        weightLaws = Array(repeating: weights, count: depth)
-        slopeGroups = [SlopeGroup(law: slopes, count: depth)]
-        logSigmaSquaredSum = Double(depth) * Foundation.log(weights.sigmaW * weights.sigmaW)
-        gaussianCount = weights.isGaussian ? depth : 0
+        self.init(weightLaws: Array(repeating: weights, count: depth),
+                  slopeGroups: [SlopeGroup(law: slopes, count: depth, ratio: 1)],
+                  widths: Array(repeating: 1, count: depth + 1))
+    }
+
+    /// Collects the coefficients of the logarithmic equation. Per layer l (ρ_l = N_L/N_l),
+    /// log(1/S_{D_l²}(ρ_l w)) = log ρ_l + log w + log u_l − log(1 + ρ_l w) with M_{D_l²}(u_l) = ρ_l w,
+    /// and log(1/S_{W_l W_lᵀ}(ρ_l w)) = log σ_l² + log(1 + ρ_{l−1} w) for Gaussian weights
+    /// (Marchenko–Pastur with ratio y = N_l/N_{l−1}, and y ρ_l = ρ_{l−1}), log σ_l² for
+    /// orthogonal weights with N_l ≤ N_{l−1}, and log σ_l² + log(1 + ρ_{l−1} w) − log(1 + ρ_l w)
+    /// for orthogonal weights with N_l > N_{l−1} (σ_w² y times a projection of trace 1/y);
+    /// M⁻¹(w) = (1 + w)/(w S(w)) adds log(1 + w) − log w.
+    private init(weightLaws: [WeightGramLaw], slopeGroups: [SlopeGroup], widths: [Double]) {
+        self.weightLaws = weightLaws
+        self.slopeGroups = slopeGroups
+        self.widths = widths
+        let rho = widths.map { widths.last! / $0 }
+        var shifts: [Double: Double] = [1: 1]
+        var weightShifts: [Double: Double] = [:]
+        var logSigma = 0.0, logRho = 0.0
+        var gaussians = 0
+        let square = widths.allSatisfy { $0 == widths[0] }
+        for (l, weights) in weightLaws.enumerated() {
+            logSigma += Foundation.log(weights.sigmaW * weights.sigmaW)
+            if !square { logRho += Foundation.log(rho[l + 1]) }
+            shifts[rho[l + 1], default: 0] -= 1
+            if weights.isGaussian { gaussians += 1 }
+            if weights.isGaussian || widths[l + 1] > widths[l] { weightShifts[rho[l], default: 0] += 1 }
+            if !weights.isGaussian && widths[l + 1] > widths[l] { weightShifts[rho[l + 1], default: 0] -= 1 }
+        }
+        for (r, b) in weightShifts { shifts[r, default: 0] += b }
+        logSigmaSquaredSum = logSigma
+        gaussianCount = gaussians
+        logConstant = logSigma + logRho
+        logWCoefficient = Double(weightLaws.count - 1)
+        shiftTerms = shifts.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { ShiftTerm(ratio: $0.key, coefficient: $0.value) }
+        weightShiftTerms = weightShifts.filter { $0.value != 0 }.sorted { $0.key < $1.key }
+            .map { ShiftTerm(ratio: $0.key, coefficient: $0.value) }
+        bottomRatio = (shiftTerms.map(\.ratio) + slopeGroups.map(\.ratio)).max()!
     }
 
     // MARK: Moments
@@ -90,13 +163,22 @@ public struct FreeMultiplicativeProduct: Sendable {
     public func normalizedMoments(count: Int = 8) throws -> (logFirstMoment: Double, normalized: [Double]) {
         var logS = PowerSeries(constant: 0, order: count)
         var logM1 = logSigmaSquaredSum
-        if gaussianCount > 0 {
-            logS = logS + (try WeightGramLaw.gaussian(sigmaW: 1).normalizedSSeries(order: count).log()) * Double(gaussianCount)
+        // log(σ_w² S_W(ρ_l w)) = −Σ b log(1 + r w) over the weights' terms (see `init`).
+        for term in weightShiftTerms {
+            // log(1 + r w) = Σ_{k ≥ 1} (−1)^{k+1} r^k w^k / k.
+            let logOnePlus = PowerSeries((0..<count).map { (k: Int) -> Double in
+                guard k > 0 else { return 0 }
+                let sign: Double = k % 2 == 1 ? 1 : -1
+                return sign * Foundation.pow(term.ratio, Double(k)) / Double(k)
+            })
+            logS = logS - logOnePlus * term.coefficient
         }
         for group in slopeGroups {
             let mu1 = group.law.moments[0]
             let normalized = (0..<count).map { group.law.moments[$0] / pow(mu1, Double($0 + 1)) }
-            let s = try STransform.series(fromMoments: normalized)
+            var s = try STransform.series(fromMoments: normalized)
+            // S_{D²}(ρ w): the k-th coefficient scales by ρ^k.
+            if group.ratio != 1 { s = PowerSeries(s.coefficients.enumerated().map { $0.element * Foundation.pow(group.ratio, Double($0.offset)) }) }
             logS = logS + (try s.log()) * Double(group.count)
             logM1 += Double(group.count) * Foundation.log(mu1)
         }
@@ -115,14 +197,30 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// The atoms of the product, from Belinschi's theorem on free multiplicative convolution
     /// of measures on [0, ∞): (μ ⊠ ν)({0}) = max(μ({0}), ν({0})), and for a ≠ 0,
     /// (μ ⊠ ν)({a}) = μ({b}) + ν({c}) − 1 when bc = a and this is positive. Iterated over all
-    /// 2N factors: an atom sits at Π b_f whenever the deficits Σ_f (1 − μ_f({b_f})) stay below 1.
+    /// 2L factors: an atom sits at Π b_f whenever the deficits Σ_f (1 − μ_f({b_f})) stay below 1.
     /// A square Wishart factor has no atom, so only all-orthogonal networks have atoms off 0.
+    ///
+    /// With rectangular layers both rules are read as dimension counts of generic subspaces
+    /// (which is what Belinschi's rule says for square ones), measured in units of N_L: the
+    /// zero atom is 1 − rank(J)/N_L with rank(J) = min(N_0, min_l (1 − μ_{D_l²}({0})) N_l), and a
+    /// factor of width N_l with mass μ_f({b_f}) at b_f costs (1 − μ_f({b_f})) N_l/N_L; an
+    /// expanding orthogonal layer (N_l > N_{l−1}) is the factor σ_w² y·(projection of rank
+    /// N_{l−1}), y = N_l/N_{l−1}. The rectangular reading is checked against Monte Carlo.
     public var atoms: [Atom] {
         var result: [Atom] = []
-        let zeroMass = slopeGroups.map(\.law.massAtZero).max() ?? 0
-        if zeroMass > 0 { result.append(Atom(location: 0, mass: zeroMass)) }
+        let rho = widths.map { widths.last! / $0 }
+        let rank = slopeGroups.reduce(1 / rho[0]) { min($0, (1 - $1.law.massAtZero) / $1.ratio) }
+        let zeroMass = 1 - rank
+        if zeroMass > 1e-15 { result.append(Atom(location: 0, mass: zeroMass)) }
         guard gaussianCount == 0 else { return result }
-        let logScale = logSigmaSquaredSum
+        var logScale = logSigmaSquaredSum
+        var baseDeficit = 0.0
+        for l in 1..<widths.count where widths[l] > widths[l - 1] {
+            let y = widths[l] / widths[l - 1]
+            logScale += Foundation.log(y)
+            baseDeficit += (1 - 1 / y) / rho[l]
+        }
+        guard baseDeficit < 1 - 1e-15 else { return result }
         func search(_ g: Int, _ deficit: Double, _ logLocation: Double) {
             if g == slopeGroups.count {
                 result.append(Atom(location: exp(logLocation + logScale), mass: 1 - deficit))
@@ -134,7 +232,7 @@ public struct FreeMultiplicativeProduct: Sendable {
             func distribute(_ i: Int, _ remaining: Int, _ deficit: Double, _ logLocation: Double) {
                 if remaining == 0 { search(g + 1, deficit, logLocation); return }
                 guard i < candidates.count else { return }
-                let d = 1 - candidates[i].mass
+                let d = (1 - candidates[i].mass) / group.ratio
                 let lowest = i == candidates.count - 1 ? remaining : 0
                 for copies in stride(from: remaining, through: lowest, by: -1) {
                     let total = deficit + Double(copies) * d
@@ -145,49 +243,63 @@ public struct FreeMultiplicativeProduct: Sendable {
             }
             distribute(0, group.count, deficit, logLocation)
         }
-        search(0, 0, 0)
+        search(0, baseDeficit, 0)
         return result.sorted { $0.location < $1.location }
     }
 
     // MARK: The equation
 
-    /// A point of the solution: w = M(z), v = 1 + w, and the subordination points u_k.
+    /// A point of the solution: w = M(z), v = 1 + ρ* w, and the subordination points u_k.
     ///
     /// w and v are both carried (and updated by the same steps) because each is needed to
-    /// full relative accuracy at one end of the spectrum: w → 0 above, v → 0 below.
+    /// full relative accuracy at one end of the spectrum: w → 0 above, v → 0 below. ρ* is
+    /// the largest width ratio N_L/N_l of the network (1 for square networks), so v = 0 is the
+    /// bottom of the range of w.
     public struct State: Sendable {
         public var w: Complex<Double>
         public var v: Complex<Double>
         public var u: [Complex<Double>]
-        public init(w: Complex<Double>, u: [Complex<Double>]) {
+        /// ρ*, see above.
+        public let ratio: Double
+        public init(w: Complex<Double>, u: [Complex<Double>], ratio: Double = 1) {
             self.w = w
-            self.v = 1 + w
+            self.v = 1 + Complex(ratio) * w
             self.u = u
+            self.ratio = ratio
         }
         mutating func step(_ dw: Complex<Double>) {
             w = w + dw
-            v = v + dw
+            v = v + Complex(ratio) * dw
         }
-        /// w − other.w, from whichever of w and v = 1 + w holds it to full relative accuracy
-        /// (near w = −1 the difference of the w's is rounding noise).
+        /// 1 + r w, from v when r = ρ* or v is small (so it keeps full relative accuracy
+        /// near the bottom), from w otherwise.
+        @inline(__always) func onePlus(_ r: Double) -> Complex<Double> {
+            if r == ratio { return v }
+            return v.length < 0.5 ? Complex(1 - r / ratio) + Complex(r / ratio) * v : 1 + Complex(r) * w
+        }
+        /// w − other.w, from whichever of w and v holds it to full relative accuracy (near
+        /// the bottom the difference of the w's is rounding noise).
         func wDifference(from other: State) -> Complex<Double> {
-            v.length < 0.5 ? v - other.v : w - other.w
+            v.length < 0.5 ? (v - other.v) / Complex(ratio) : w - other.w
         }
         /// Moves every unknown by `factor` times its change from `other` to self (a secant
         /// step). The change of w is taken from whichever of w and v is small (and so known to
-        /// full relative accuracy) and the other derived from it, which keeps v = 1 + w to
+        /// full relative accuracy) and the other derived from it, which keeps v = 1 + ρ* w to
         /// rounding.
         mutating func extrapolate(from other: State, by factor: Complex<Double>) {
             if v.length < 0.5 {
                 v = v + factor * (v - other.v)
-                w = v - 1
+                w = (v - 1) / Complex(ratio)
             } else {
                 w = w + factor * (w - other.w)
-                v = 1 + w
+                v = 1 + Complex(ratio) * w
             }
             for k in u.indices { u[k] = u[k] + factor * (u[k] - other.u[k]) }
         }
     }
+
+    /// A state of this product at w with subordination points u.
+    func state(w: Complex<Double>, u: [Complex<Double>]) -> State { State(w: w, u: u, ratio: bottomRatio) }
 
     /// log with its cut on the positive imaginary axis: continuous on the closed lower
     /// half-plane, where w and 1 + w live.
@@ -203,19 +315,21 @@ public struct FreeMultiplicativeProduct: Sendable {
         return l.imaginary < -.pi / 2 ? l + Complex(0, 2 * .pi) : l
     }
 
-    /// Φ(w, u) − log z, ∂Φ/∂w, the slope-law residuals M_k(u_k) − w and M_k′(u_k).
+    /// Φ(w, u) − log z, ∂Φ/∂w, the slope-law residuals M_k(u_k) − ρ_k w and M_k′(u_k).
     @inline(__always)
     func residual(_ s: State, logZ: Complex<Double>)
         -> (r0: Complex<Double>, a: Complex<Double>, rk: [Complex<Double>], mPrime: [Complex<Double>])
     {
-        let n = Double(depth)
-        let g = Double(gaussianCount)
-        // Terms with a zero coefficient are left out: at depth 1, w may pass through 0 (or
+        // Terms with a zero coefficient are absent: at depth 1, w may pass through 0 (or
         // 1 + w through 0 for one orthogonal layer) where their logarithms are singular.
-        var r0 = Complex(logSigmaSquaredSum) - logZ
+        var r0 = Complex(logConstant) - logZ
         var a = Complex<Double>.zero
-        if 1 - n + g != 0 { r0 = r0 + Complex(1 - n + g) * Self.logLower(s.v); a = a + Complex(1 - n + g) / s.v }
-        if n != 1 { r0 = r0 + Complex(n - 1) * Self.logLower(s.w); a = a + Complex(n - 1) / s.w }
+        if logWCoefficient != 0 { r0 = r0 + Complex(logWCoefficient) * Self.logLower(s.w); a = a + Complex(logWCoefficient) / s.w }
+        for term in shiftTerms {
+            let x = s.onePlus(term.ratio)
+            r0 = r0 + Complex(term.coefficient) * Self.logLower(x)
+            a = a + Complex(term.coefficient * term.ratio) / x
+        }
         let useComplement = s.v.length < 0.5
         var rk: [Complex<Double>] = []
         var mp: [Complex<Double>] = []
@@ -224,7 +338,7 @@ public struct FreeMultiplicativeProduct: Sendable {
         for (k, group) in slopeGroups.enumerated() {
             r0 = r0 + Complex(Double(group.count)) * Self.logUpper(s.u[k])
             let m = group.law.momentTransformWithComplement(s.u[k])
-            rk.append(useComplement ? m.complement - s.v : m.value - s.w)
+            rk.append(useComplement ? m.complement - s.onePlus(group.ratio) : m.value - Complex(group.ratio) * s.w)
             mp.append(m.derivative)
         }
         return (r0, a, rk, mp)
@@ -238,11 +352,12 @@ public struct FreeMultiplicativeProduct: Sendable {
         var previousStepSize = Double.infinity
         for _ in 0..<maxIterations {
             let (r0, a, rk, mp) = residual(s, logZ: logZ)
+            // With du_k = (ρ_k dw − r_k)/M_k′ the first equation gives dw alone.
             var numerator = -r0, denominator = a
             for (k, group) in slopeGroups.enumerated() {
                 let c = Complex(Double(group.count)) / (s.u[k] * mp[k])
                 numerator = numerator + c * rk[k]
-                denominator = denominator + c
+                denominator = denominator + c * Complex(group.ratio)
             }
             let dw = numerator / denominator
             guard dw.real.isFinite, dw.imaginary.isFinite else { return nil }
@@ -250,8 +365,8 @@ public struct FreeMultiplicativeProduct: Sendable {
             var scale = 1.0
             let wScale = scaleOfW(s)
             if dw.length > 0.5 * wScale { scale = 0.5 * wScale / dw.length }
-            for k in du.indices {
-                du[k] = (dw - rk[k]) / mp[k]
+            for (k, group) in slopeGroups.enumerated() {
+                du[k] = (Complex(group.ratio) * dw - rk[k]) / mp[k]
                 let limit = 0.5 * s.u[k].length
                 if du[k].length > limit { scale = min(scale, limit / du[k].length) }
             }
@@ -277,23 +392,27 @@ public struct FreeMultiplicativeProduct: Sendable {
     }
 
     /// The size against which changes of w are measured: the distance of w from the
-    /// singular points (0 and −1) of the logarithms that appear with non-zero coefficient.
+    /// singular points (0 and −1/r) of the logarithms that appear with non-zero coefficient.
     func scaleOfW(_ s: State) -> Double {
-        let n = Double(depth), g = Double(gaussianCount)
         var scale = Double.infinity
-        if n != 1 { scale = min(scale, s.w.length) }
-        if 1 - n + g != 0 { scale = min(scale, s.v.length) }
+        if logWCoefficient != 0 { scale = min(scale, s.w.length) }
+        for term in shiftTerms { scale = min(scale, s.onePlus(term.ratio).length / term.ratio) }
         return scale.isFinite ? scale : max(1, s.w.length)
     }
 
-    /// The closed-form tail μ((x, ∞)) = Im H(x + i0)/π at a solved state.
+    /// The closed-form tail μ((x, ∞)) = Im H(x + i0)/π at a solved state, with (from
+    /// H′(z) = M(z)/z integrated along the solution from z = ∞)
+    ///
+    ///     H = a w + Σ b (w − log(1 + r w)/r) + Σ_k (n_k/ρ_k) H_{D_k}(u_k)
+    ///
+    /// for the equation log z = C + a log w + Σ b log(1 + r w) + Σ n_k log u_k.
     func tailMass(_ s: State) -> Double {
-        let l1w = Self.logLower(s.v)
-        var h = Complex(Double(depth - 1)) * l1w
-        if gaussianCount > 0 { h = h + Complex(Double(gaussianCount)) * (s.w - l1w) }
-        var imaginary = h.imaginary
+        var imaginary = (logWCoefficient + shiftTerms.reduce(0) { $0 + $1.coefficient }) * s.w.imaginary
+        for term in shiftTerms {
+            imaginary -= term.coefficient / term.ratio * Self.logLower(s.onePlus(term.ratio)).imaginary
+        }
         for (k, group) in slopeGroups.enumerated() {
-            imaginary += Double(group.count) * group.law.logPotentialImaginary(s.u[k])
+            imaginary += Double(group.count) / group.ratio * group.law.logPotentialImaginary(s.u[k])
         }
         return imaginary / .pi
     }

@@ -101,7 +101,7 @@ struct BranchWalker {
                 s.step(dw)
                 for k in s.u.indices {
                     let mPrime = product.slopeGroups[k].law.momentTransform(s.u[k]).derivative
-                    s.u[k] = s.u[k] + dw / mPrime
+                    s.u[k] = s.u[k] + Complex(product.slopeGroups[k].ratio) * dw / mPrime
                 }
                 return s
             }
@@ -113,7 +113,7 @@ struct BranchWalker {
                 let top = product.slopeGroups[k].law.supportHull.upperBound
                 s.u[k] = Complex(top * Foundation.exp((target - start.logLocation) / n), 1e-3 * top)
             }
-            let w = product.slopeGroups[0].law.momentTransform(s.u[0]).value
+            let w = product.slopeGroups[0].law.momentTransform(s.u[0]).value / Complex(product.slopeGroups[0].ratio)
             s.step(w - s.w)
             return s
         }

@@ -22,7 +22,8 @@ extension FreeMultiplicativeProduct {
     /// log of Σ σ_w² products times the tops of the slope laws: the image of w → ∞, an upper
     /// bound of the spectrum (its edge when z(w) is monotone, or an atom's location).
     var logTopOfSlopeLaws: Double {
-        slopeGroups.reduce(logSigmaSquaredSum) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
+        let shifts = shiftTerms.reduce(logConstant) { $0 + $1.coefficient * Foundation.log($1.ratio) }
+        return slopeGroups.reduce(shifts) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
     }
 
     /// u_k(w) for real w > 0: the root of M_k(u) = w above the top of the law's support,
@@ -59,19 +60,33 @@ extension FreeMultiplicativeProduct {
         return (u, m(u).1)
     }
 
+    /// The terms of log z and d log z/dw that do not involve the u_k, at real w (absolute
+    /// values inside the logarithms: callers check that the imaginary parts cancel).
+    func realShiftPart(_ w: Double) -> (value: Double, derivative: Double) {
+        var value = logConstant, derivative = 0.0
+        if logWCoefficient != 0 {
+            value += logWCoefficient * Foundation.log(abs(w))
+            derivative += logWCoefficient / w
+        }
+        for term in shiftTerms {
+            let x = 1 + term.ratio * w
+            value += term.coefficient * Foundation.log(abs(x))
+            derivative += term.coefficient * term.ratio / x
+        }
+        return (value, derivative)
+    }
+
     /// log z(w) and d log z/dw for real w > 0 on the real branch above the support.
     func realLogZ(_ w: Double) throws -> (logZ: Double, derivative: Double, state: State) {
-        let n = Double(depth), g = Double(gaussianCount)
-        var value = (1 - n + g) * Foundation.log(1 + w) + (n - 1) * Foundation.log(w) + logSigmaSquaredSum
-        var derivative = (1 - n + g) / (1 + w) + (n - 1) / w
+        var (value, derivative) = realShiftPart(w)
         var us: [Complex<Double>] = []
         for (k, group) in slopeGroups.enumerated() {
-            let (u, mPrime) = try realInverse(k, w: w)
+            let (u, mPrime) = try realInverse(k, w: group.ratio * w)
             value += Double(group.count) * Foundation.log(u)
-            derivative += Double(group.count) / (u * mPrime)
+            derivative += Double(group.count) * group.ratio / (u * mPrime)
             us.append(Complex(u, 0))
         }
-        return (value, derivative, State(w: Complex(w, 0), u: us))
+        return (value, derivative, state(w: Complex(w, 0), u: us))
     }
 
     /// Finds λ_max as the minimum of z(w) over real w > 0 (z → ∞ as w → 0⁺; the first
@@ -122,13 +137,12 @@ extension FreeMultiplicativeProduct {
     /// log z and d log z/dw along the real branch through `state` (w real), with each u_k
     /// found by Newton's method from the state's own u_k (so it stays on that branch).
     func localRealLogZ(_ w: Double, from state: State) -> (logZ: Double, derivative: Double, state: State)? {
-        let n = Double(depth), g = Double(gaussianCount)
         // w < −1 is allowed (between the continuous part and an atom at the top, see
-        // `continuousEdgeBelowTopAtom`): with orthogonal weights the arguments ±iπ of the two
+        // `continuousEdgeBelowTopAtom`): with orthogonal weights the arguments ±iπ of the
         // logarithms cancel and z stays real.
-        guard w != -1, w != 0, w > -1 || gaussianCount == 0 else { return nil }
-        var value = (1 - n + g) * Foundation.log(abs(1 + w)) + (n - 1) * Foundation.log(abs(w)) + logSigmaSquaredSum
-        var derivative = (1 - n + g) / (1 + w) + (n - 1) / w
+        guard w != 0 || logWCoefficient == 0,
+              shiftTerms.allSatisfy({ 1 + $0.ratio * w != 0 && (1 + $0.ratio * w > 0 || gaussianCount == 0) }) else { return nil }
+        var (value, derivative) = realShiftPart(w)
         var us: [Complex<Double>] = []
         for (k, group) in slopeGroups.enumerated() {
             var u = state.u[k].real
@@ -137,9 +151,10 @@ extension FreeMultiplicativeProduct {
             for _ in 0..<100 {
                 let m = group.law.momentTransform(Complex(u, 0))
                 mPrime = m.derivative.real
-                let residual = m.value.real - w
+                let target = group.ratio * w
+                let residual = m.value.real - target
                 // Converged at the rounding level of M (the step can stall at a few ulps of u).
-                if abs(residual) <= 4 * .ulpOfOne * abs(w) { converged = true; break }
+                if abs(residual) <= 4 * .ulpOfOne * abs(target) { converged = true; break }
                 let step = residual / mPrime
                 // u stays positive (the slope laws live on [0, ∞)): a step past 0 is cut short.
                 let next = u - step > 0 ? u - step : 0.5 * u
@@ -149,10 +164,10 @@ extension FreeMultiplicativeProduct {
             }
             guard converged, u > 0 else { return nil }
             value += Double(group.count) * Foundation.log(u)
-            derivative += Double(group.count) / (u * mPrime)
+            derivative += Double(group.count) * group.ratio / (u * mPrime)
             us.append(Complex(u, 0))
         }
-        return (value, derivative, State(w: Complex(w, 0), u: us))
+        return (value, derivative, self.state(w: Complex(w, 0), u: us))
     }
 
     /// The upper edge of the continuous part when the top of the spectrum is an atom
@@ -175,19 +190,22 @@ extension FreeMultiplicativeProduct {
               let highest = atoms.last, highest.location > 0,
               abs(Foundation.log(highest.location) - logTop) <= 1e-9 * max(1, abs(logTop)) else { return nil }
         var us: [Complex<Double>] = []
-        let w0 = -1 - Foundation.exp(12.0)
+        // The scan runs up to the most negative singular point −1/r of the equation (−1 for
+        // square networks).
+        let pole = 1 / (shiftTerms.map(\.ratio) + slopeGroups.map(\.ratio)).min()!
+        let w0 = -pole * (1 + Foundation.exp(12.0))
         for group in slopeGroups {
             guard let top = group.law.atoms.last, top.location > 0, top.location == group.law.supportHull.upperBound
             else { return nil }
-            us.append(Complex(top.location * (1 + top.mass / w0), 0))
+            us.append(Complex(top.location * (1 + top.mass / (group.ratio * w0)), 0))
         }
-        guard let first = localRealLogZ(w0, from: State(w: Complex(w0, 0), u: us)) else { return nil }
+        guard let first = localRealLogZ(w0, from: self.state(w: Complex(w0, 0), u: us)) else { return nil }
         var state = first.state
         var previousDerivative = first.derivative
         var s = 12.0
         while s > -30 {
             s -= 0.25
-            guard let r = localRealLogZ(-1 - Foundation.exp(s), from: state) else { return nil }
+            guard let r = localRealLogZ(-pole * (1 + Foundation.exp(s)), from: state) else { return nil }
             // Along decreasing s (w increasing towards −1) z falls from the atom to the edge and
             // then rises: d log z/dw changes sign from − to + at the edge.
             if previousDerivative < 0 && r.derivative > 0 {
@@ -237,16 +255,17 @@ extension FreeMultiplicativeProduct {
         let w = ratio + ratio * ratio * Complex(normalized[1])
         var us: [Complex<Double>] = []
         for group in slopeGroups {
-            var u = Complex(group.law.moments[0]) / w
+            let target = Complex(group.ratio) * w
+            var u = Complex(group.law.moments[0]) / target
             for _ in 0..<100 {
                 let m = group.law.momentTransform(u)
-                let step = (m.value - w) / m.derivative
+                let step = (m.value - target) / m.derivative
                 u = u - step
                 if step.length <= 1e-15 * u.length { break }
             }
             us.append(u)
         }
-        var state = State(w: w, u: us)
+        var state = self.state(w: w, u: us)
         guard let first = newton(atLogZ: start, from: state) else { return nil }
         state = first
         let end = Complex(t, 0)
