@@ -26,8 +26,13 @@ struct JacobianCommand: ParsableCommand {
     @Option(help: "Weight ensemble(s), comma-separated: gaussian, orthogonal.")
     var weights: String = "orthogonal"
 
-    @Option(parsing: .unconditional, help: "Depth(s) L, comma-separated (each ≥ 1).")
-    var depth: CommaList<Int> = CommaList(argument: "16")!
+    @Option(parsing: .unconditional, help: "Depth(s) L, comma-separated (each ≥ 1; default 16, or the number of --width-ratios).")
+    var depth: CommaList<Int>?
+
+    @Option(name: .customLong("width-ratios"), parsing: .unconditional, help: ArgumentHelp(
+        "Rectangular layers: N_l/N_0 for l = 1…L, comma-separated, one per layer.",
+        discussion: "W_l is N_l × N_{l−1}; the spectrum is that of J Jᵀ on the N_L outputs, so an output wider than the narrowest layer (or the input) gives an atom at 0 of mass 1 − min N_l/N_L. With --monte-carlo, N_0 = --width and N_l = round(N_0 · ratio)."))
+    var widthRatios: CommaList<Double>?
 
     @Option(name: .customLong("sigma-w"), parsing: .unconditional, help: "Weight scale σ_w > 0 (entries of W have variance σ_w²/N).")
     var sigmaW: Double?
@@ -58,6 +63,9 @@ struct JacobianCommand: ParsableCommand {
     /// The weight ensembles of --weights, in the order given.
     var ensembles: [WeightEnsemble] { weights.split(separator: ",").compactMap { WeightEnsemble(rawValue: String($0)) } }
 
+    /// The depths asked for: --depth, else the number of --width-ratios, else 16.
+    var depths: [Int] { depth?.values ?? [widthRatios?.values.count ?? 16] }
+
     func validate() throws {
         guard (sigmaW == nil) != (qStar == nil) else {
             throw ValidationError("give exactly one of --sigma-w (with optional --sigma-b) or --q-star")
@@ -68,8 +76,16 @@ struct JacobianCommand: ParsableCommand {
             guard b >= 0 && b.isFinite else { throw ValidationError("--sigma-b must be a number ≥ 0, got \(b)") }
         }
         if let q = qStar, !(q > 0 && q.isFinite) { throw ValidationError("--q-star must be a positive number, got \(q)") }
-        if let bad = depth.values.first(where: { $0 < 1 }) { throw ValidationError("--depth must be ≥ 1, got \(bad)") }
-        if let big = depth.values.first(where: { $0 > 100_000 }) { throw ValidationError("--depth \(big) is beyond the supported 100000") }
+        if let bad = depths.first(where: { $0 < 1 }) { throw ValidationError("--depth must be ≥ 1, got \(bad)") }
+        if let big = depths.first(where: { $0 > 100_000 }) { throw ValidationError("--depth \(big) is beyond the supported 100000") }
+        if let ratios = widthRatios?.values {
+            if let bad = ratios.first(where: { !($0 > 0 && $0.isFinite) }) {
+                throw ValidationError("--width-ratios must be positive numbers, got \(bad)")
+            }
+            guard depths == [ratios.count] else {
+                throw ValidationError("--width-ratios gives one ratio per layer: \(ratios.count) ratios need --depth \(ratios.count) (or no --depth), got --depth \(depths.map(String.init).joined(separator: ","))")
+            }
+        }
         guard points >= 2 && points <= 1_000_000 else { throw ValidationError("--points must be between 2 and 1000000, got \(points)") }
         if let xs = at?.values, let bad = xs.first(where: { !($0.isFinite && $0 >= 0) }) {
             throw ValidationError("--at values must be finite and ≥ 0, got \(bad)")
@@ -88,8 +104,9 @@ struct JacobianCommand: ParsableCommand {
             let point: JacobianSpectrum.OperatingPoint = qStar.map { .critical(qStar: $0) } ?? .weights(sigmaW: sigmaW!, sigmaB: sigmaB ?? 0)
             var results: [JacobianResult] = []
             for ensemble in ensembles {
-                for L in depth.values {
-                    let model = try JacobianSpectrum(activation: phi, weights: ensemble, depth: L, point: point)
+                for L in depths {
+                    let model = try JacobianSpectrum(activation: phi, weights: ensemble, depth: L, point: point,
+                                                     widthRatios: widthRatios?.values)
                     let prediction = try model.predict(points: points, scale: scale, evaluations: at?.values ?? [])
                     var result = JacobianResult(prediction: prediction, monteCarlo: nil)
                     if monteCarlo.monteCarloEnabled {
@@ -133,6 +150,9 @@ struct JacobianCommand: ParsableCommand {
             lines.append("critical line of \(activation.name) at q* = \(formatNumber(first.meanField.qStar)): σ_w = \(first.meanField.sigmaW), σ_b = \(first.meanField.sigmaB)")
         }
         for r in results { if let note = r.prediction.meanField.note { lines.append("note: \(note)"); break } }
+        if let ratios = widthRatios?.values {
+            lines.append("widths N_l/N_0 (l = 0…L): 1, " + ratios.map { formatNumber($0) }.joined(separator: ", ") + "; J Jᵀ acts on the N_L outputs")
+        }
         for r in results {
             if let mc = r.monteCarlo { lines.append("MC \(r.prediction.weights) L=\(r.prediction.depth): \(mc.verdict.reason)") }
         }

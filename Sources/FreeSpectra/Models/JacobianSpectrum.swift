@@ -19,18 +19,36 @@ public struct JacobianSpectrum: Sendable {
     public let activation: any Activation
     public let weights: WeightEnsemble
     public let depth: Int
+    /// N_l/N_0 for l = 1 … L, or nil for a square network.
+    public let widthRatios: [Double]?
     public let meanField: MeanFieldSummary
     public let slopeLaw: DerivativeSquaredLaw
     public let product: FreeMultiplicativeProduct
 
-    /// - Throws: `invalidArgument` for depth < 1 or bad σ/q*; `noSolution` when the
-    ///   operating point has no critical point or the length map diverges for an
-    ///   activation whose slope law depends on q.
-    public init(activation: any Activation, weights: WeightEnsemble, depth: Int, point: OperatingPoint) throws {
+    /// `widthRatios`, when given, are N_l/N_0 for l = 1 … L (one per layer): W_l is N_l × N_{l−1}
+    /// with entries of variance σ_w²/N_{l−1} (orthogonal: σ_w √max(1, N_l/N_{l−1}) times a Haar
+    /// matrix with orthonormal rows or columns). The mean field does not depend on the widths
+    /// (each pre-activation still has variance σ_w² E φ² + σ_b²), and the spectrum is that of
+    /// J Jᵀ on the N_L output dimensions, so its zero atom includes the rank deficit
+    /// 1 − min_l N_l/N_L.
+    ///
+    /// - Throws: `invalidArgument` for depth < 1, bad σ/q*, or width ratios that are not
+    ///   positive and finite or not one per layer; `noSolution` when the operating point has
+    ///   no critical point or the length map diverges for an activation whose slope law
+    ///   depends on q.
+    public init(activation: any Activation, weights: WeightEnsemble, depth: Int, point: OperatingPoint,
+                widthRatios: [Double]? = nil) throws {
         guard depth >= 1 else { throw NumericalError.invalidArgument("depth must be at least 1, got \(depth)") }
+        if let ratios = widthRatios {
+            guard ratios.count == depth else {
+                throw NumericalError.invalidArgument("width ratios N_l/N_0 are needed for each of the \(depth) layers, got \(ratios.count)")
+            }
+            for r in ratios { try require(r, "width ratio", { $0 > 0 }, "positive and finite") }
+        }
         self.activation = activation
         self.weights = weights
         self.depth = depth
+        self.widthRatios = widthRatios
         let sigmaW: Double, sigmaB: Double, q: Double
         var note: String? = nil
         switch point {
@@ -70,7 +88,11 @@ public struct JacobianSpectrum: Sendable {
         meanField = MeanFieldSummary(qStar: q, chi: chi, sigmaW: sigmaW, sigmaB: sigmaB,
                                      depthScale: MeanField.depthScale(chi: chi), note: note)
         let gram: WeightGramLaw = weights == .gaussian ? .gaussian(sigmaW: sigmaW) : .orthogonal(sigmaW: sigmaW)
-        product = try FreeMultiplicativeProduct(weights: gram, slopes: law, depth: depth)
+        if let ratios = widthRatios {
+            product = try FreeMultiplicativeProduct(layers: Array(repeating: (gram, law), count: depth), widths: [1] + ratios)
+        } else {
+            product = try FreeMultiplicativeProduct(weights: gram, slopes: law, depth: depth)
+        }
     }
 
     /// The full prediction: moments, atoms, support, λ_max, quantiles, the density on a grid
@@ -123,7 +145,7 @@ public struct JacobianSpectrum: Sendable {
         let verdict = IsometryVerdict(logFirstMoment: logM1, normalizedVariance: normalizedVariance,
                                       log10Condition: conditionLog / log(10), depth: depth, zeroMass: atZero)
         return JacobianPrediction(
-            depth: depth, activation: activation.name, weights: weights.rawValue, meanField: meanField,
+            depth: depth, activation: activation.name, weights: weights.rawValue, widthRatios: widthRatios, meanField: meanField,
             moments: moments, log10FirstMoment: logM1 / log(10),
             variance: exp(2 * logM1) * normalizedVariance, normalizedVariance: normalizedVariance,
             atoms: analysis.atoms, support: support,
@@ -231,6 +253,8 @@ public struct JacobianPrediction: Sendable, Codable {
     public let depth: Int
     public let activation: String
     public let weights: String
+    /// N_l/N_0 for l = 1 … L (rectangular layers only).
+    public let widthRatios: [Double]?
     public let meanField: MeanFieldSummary
     /// m_1 … m_4 of J Jᵀ (∞ when they overflow a Double; see `log10FirstMoment`).
     public let moments: [Double]

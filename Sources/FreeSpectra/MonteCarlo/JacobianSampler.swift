@@ -35,15 +35,18 @@ public struct JacobianSamples: Sendable {
 /// Samples the input–output Jacobian J = D^L W^L ⋯ D^1 W^1 of random networks and returns
 /// the eigenvalues of JJᵀ.
 ///
-/// Algorithm, per sample (memory O(N²) whatever L: three N × N buffers reused across layers):
-/// 1. x⁰ = a standard Gaussian vector rescaled to ‖x⁰‖² = N·q*.
-/// 2. For l = 1…L: draw W^l (Gaussian N(0, σ_w²/N), or σ_w·Haar by sign-corrected QR);
+/// Algorithm, per sample (memory O(N²) whatever L: three N × N buffers reused across layers,
+/// N the widest layer; layer l has width N_l, N_l = N for a square network):
+/// 1. x⁰ = a Gaussian vector of length² N_0 (q* − σ_b²)/σ_w² (see `sampleOne`).
+/// 2. For l = 1…L: draw W^l, N_l × N_{l−1} (Gaussian N(0, σ_w²/N_{l−1}), or
+///    σ_w √max(1, N_l/N_{l−1}) times a Haar matrix by sign-corrected QR);
 ///    network mode: b^l ~ N(0, σ_b² I), h^l = W^l x^{l−1} + b^l (`dgemv`), optionally
 ///    rescale h^l to q̂ = q*, D^l = diag φ′(h^l), x^l = φ(h^l); independent mode:
 ///    D^l = diag φ′(√q*·z), z ~ N(0, I).
 ///    Then J ← (D^l W^l)·J: rows of W^l scaled by D^l, one `dgemm` (J¹ = D¹W¹ needs none).
 /// 3. λ(JJᵀ) = σ(J)² by `dgesdd` — accurate down to ≈ ε²·λ_max, where the eigenvalues of
-///    JJᵀ by `dsyevd` would be rounding noise below ≈ ε·λ_max.
+///    JJᵀ by `dsyevd` would be rounding noise below ≈ ε·λ_max — and N_L − min(N_L, N_0)
+///    exact zeros when the output is wider than the input.
 ///
 /// Random streams: sample s draws its weights from the xoshiro256** stream "seed jumped s
 /// times" and everything else (x⁰, b, z) from an independent stream ("seed long-jumped, then
@@ -62,7 +65,7 @@ public enum JacobianSampler {
     ) throws -> JacobianSamples {
         try configuration.validate()
         let start = ContinuousClock.now
-        var workspace = try Workspace(width: configuration.width, ensemble: configuration.weights)
+        var workspace = try Workspace(widths: configuration.widths, ensemble: configuration.weights)
         let base = Xoshiro256StarStar(seed: configuration.seed)
         var auxiliaryBase = base
         auxiliaryBase.longJump()
@@ -97,30 +100,72 @@ public enum JacobianSampler {
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
-    /// The reusable buffers of one run.
+    /// The reusable buffers of one run, sized for the widest layer.
     struct Workspace {
-        let n: Int
+        /// N_0 … N_L.
+        let widths: [Int]
         var weight: [Double]
         var jacobian: [Double]
         var next: [Double]
         var x: [Double]
         var h: [Double]
         var d: [Double]
-        var rDiagonal: [Double]
-        let qr: LinearAlgebra.QRWorkspace?
+        /// QR workspaces by (rows, columns) of the tall Gaussian matrix each orthogonal
+        /// layer shape is drawn from.
+        var qr: [[Int]: LinearAlgebra.QRWorkspace] = [:]
         let svd: LinearAlgebra.SingularValueWorkspace
 
-        init(width n: Int, ensemble: WeightEnsemble) throws {
-            self.n = n
-            weight = [Double](repeating: 0, count: n * n)
+        init(widths: [Int], ensemble: WeightEnsemble) throws {
+            self.widths = widths
+            let largest = widths.max()!
+            weight = [Double](repeating: 0, count: largest * largest)
             jacobian = weight
             next = weight
-            x = [Double](repeating: 0, count: n)
+            x = [Double](repeating: 0, count: largest)
             h = x
             d = x
-            rDiagonal = x
-            qr = ensemble == .orthogonal ? try LinearAlgebra.QRWorkspace(rows: n, columns: n) : nil
-            svd = try LinearAlgebra.SingularValueWorkspace(rows: n, columns: n)
+            if ensemble == .orthogonal {
+                for l in 1..<widths.count {
+                    let shape = [max(widths[l], widths[l - 1]), min(widths[l], widths[l - 1])]
+                    if qr[shape] == nil { qr[shape] = try LinearAlgebra.QRWorkspace(rows: shape[0], columns: shape[1]) }
+                }
+            }
+            svd = try LinearAlgebra.SingularValueWorkspace(rows: widths.last!, columns: widths[0])
+        }
+
+        /// W^l (N_l × N_{l−1}, column-major) into `weight`: Gaussian N(0, σ_w²/N_{l−1}), or
+        /// σ_w √max(1, N_l/N_{l−1}) times a Haar matrix with orthonormal columns (N_l ≥ N_{l−1})
+        /// or rows (the transpose of a tall one).
+        mutating func drawWeights(rows: Int, columns: Int, _ c: NetworkSamplingConfiguration,
+                                  _ generator: inout Xoshiro256StarStar) throws {
+            switch c.weights {
+            case .gaussian:
+                weight.withUnsafeMutableBufferPointer { wp in
+                    generator.fillNormal(UnsafeMutableBufferPointer(rebasing: wp[0..<(rows * columns)]),
+                                         standardDeviation: c.sigmaW / Double(columns).squareRoot())
+                }
+            case .orthogonal:
+                let tall = max(rows, columns), narrow = min(rows, columns)
+                let scale = c.sigmaW * max(1, Double(rows) / Double(columns)).squareRoot()
+                let workspace = qr[[tall, narrow]]!
+                if rows >= columns {
+                    try weight.withUnsafeMutableBufferPointer { wp in
+                        generator.fillNormal(UnsafeMutableBufferPointer(rebasing: wp[0..<(tall * narrow)]))
+                        try RandomMatrices.orthonormalize(wp.baseAddress!, rows: tall, columns: narrow, scale: scale, workspace: workspace)
+                    }
+                } else {
+                    try next.withUnsafeMutableBufferPointer { np in
+                        generator.fillNormal(UnsafeMutableBufferPointer(rebasing: np[0..<(tall * narrow)]))
+                        try RandomMatrices.orthonormalize(np.baseAddress!, rows: tall, columns: narrow, scale: scale, workspace: workspace)
+                        weight.withUnsafeMutableBufferPointer { wp in
+                            // weight[i, j] (rows × columns) = next[j, i] (columns × rows).
+                            for j in 0..<columns {
+                                for i in 0..<rows { wp[i + j * rows] = np[j + i * columns] }
+                            }
+                        }
+                    }
+                }
+            }
         }
 
         mutating func sampleOne(
@@ -128,77 +173,69 @@ public enum JacobianSampler {
             auxiliary: inout Xoshiro256StarStar, timings: inout MonteCarloTimings,
             layerDone: (Int) -> Void
         ) throws -> ([Double], [Double]) {
-            let n = self.n
-            let nd = Double(n)
+            let n0 = widths[0]
             var lengths: [Double] = []
             lengths.reserveCapacity(c.depth)
             let phi = c.activation
             if c.mode == .network {
-                // x⁰: Gaussian direction, length² = N (q* − σ_b²)/σ_w², so that the first
+                // x⁰: Gaussian direction, length² = N_0 (q* − σ_b²)/σ_w², so that the first
                 // preactivations h¹ = W x⁰ + b already have per-unit squared length q* (at
                 // the fixed point this is N E[φ(√q* h)²], the stationary input length). An
                 // input of length² N q* would start the length map away from q* and bias
                 // shallow networks (m₁ = 0.72 instead of 1 for tanh, q* = 0.5, L = 4).
-                x.withUnsafeMutableBufferPointer { auxiliary.fillNormal($0) }
-                let norm2 = x.reduce(0) { $0 + $1 * $1 }
+                x.withUnsafeMutableBufferPointer { auxiliary.fillNormal(UnsafeMutableBufferPointer(rebasing: $0[0..<n0])) }
+                let norm2 = x[0..<n0].reduce(0) { $0 + $1 * $1 }
                 let inputLength = max(0, c.qStar - c.sigmaB * c.sigmaB) / (c.sigmaW * c.sigmaW)
-                let factor = norm2 > 0 ? (nd * inputLength / norm2).squareRoot() : 0
-                for i in 0..<n { x[i] *= factor }
+                let factor = norm2 > 0 ? (Double(n0) * inputLength / norm2).squareRoot() : 0
+                for i in 0..<n0 { x[i] *= factor }
             }
             for layer in 1...c.depth {
+                let rows = widths[layer], columns = widths[layer - 1]
                 // Weights.
                 var t = ContinuousClock.now
-                try weight.withUnsafeMutableBufferPointer { wp in
-                    switch c.weights {
-                    case .gaussian:
-                        weights.fillNormal(wp, standardDeviation: c.sigmaW / nd.squareRoot())
-                    case .orthogonal:
-                        weights.fillNormal(wp)
-                        try RandomMatrices.orthonormalize(wp.baseAddress!, rows: n, columns: n, scale: c.sigmaW, workspace: qr!)
-                    }
-                }
+                try drawWeights(rows: rows, columns: columns, c, &weights)
                 timings.weightSampling += JacobianSampler.seconds(since: t)
 
                 // D^l and the forward pass.
                 t = ContinuousClock.now
                 switch c.mode {
                 case .network:
-                    h.withUnsafeMutableBufferPointer { auxiliary.fillNormal($0, standardDeviation: c.sigmaB) }
+                    h.withUnsafeMutableBufferPointer { auxiliary.fillNormal(UnsafeMutableBufferPointer(rebasing: $0[0..<rows]), standardDeviation: c.sigmaB) }
                     weight.withUnsafeBufferPointer { wp in
                         x.withUnsafeBufferPointer { xp in
                             h.withUnsafeMutableBufferPointer { hp in
-                                LinearAlgebra.gemv(m: n, n: n, alpha: 1, a: wp.baseAddress!, lda: n,
+                                LinearAlgebra.gemv(m: rows, n: columns, alpha: 1, a: wp.baseAddress!, lda: rows,
                                                    x: xp.baseAddress!, beta: 1, y: hp.baseAddress!)
                             }
                         }
                     }
-                    let q = h.reduce(0) { $0 + $1 * $1 } / nd
+                    let q = h[0..<rows].reduce(0) { $0 + $1 * $1 } / Double(rows)
                     lengths.append(q)
                     if c.renormalize && q > 0 {
                         let factor = (c.qStar / q).squareRoot()
-                        for i in 0..<n { h[i] *= factor }
+                        for i in 0..<rows { h[i] *= factor }
                     }
-                    for i in 0..<n {
+                    for i in 0..<rows {
                         d[i] = phi.derivative(h[i])
                         x[i] = phi.value(h[i])
                     }
                 case .independent:
-                    h.withUnsafeMutableBufferPointer { auxiliary.fillNormal($0, standardDeviation: c.qStar.squareRoot()) }
+                    h.withUnsafeMutableBufferPointer { auxiliary.fillNormal(UnsafeMutableBufferPointer(rebasing: $0[0..<rows]), standardDeviation: c.qStar.squareRoot()) }
                     lengths.append(c.qStar)
-                    for i in 0..<n { d[i] = phi.derivative(h[i]) }
+                    for i in 0..<rows { d[i] = phi.derivative(h[i]) }
                 }
                 // W ← D W (scale row i by d_i; column-major, so each column is scaled by d).
                 let target = layer == 1
                 weight.withUnsafeMutableBufferPointer { wp in
                     d.withUnsafeBufferPointer { dp in
                         jacobian.withUnsafeMutableBufferPointer { jp in
-                            for j in 0..<n {
-                                let column = wp.baseAddress! + j * n
+                            for j in 0..<columns {
+                                let column = wp.baseAddress! + j * rows
                                 if target {
-                                    let out = jp.baseAddress! + j * n
-                                    for i in 0..<n { out[i] = dp[i] * column[i] }
+                                    let out = jp.baseAddress! + j * rows
+                                    for i in 0..<rows { out[i] = dp[i] * column[i] }
                                 } else {
-                                    for i in 0..<n { column[i] *= dp[i] }
+                                    for i in 0..<rows { column[i] *= dp[i] }
                                 }
                             }
                         }
@@ -206,39 +243,42 @@ public enum JacobianSampler {
                 }
                 timings.forwardPass += JacobianSampler.seconds(since: t)
 
-                // J ← (D W) J.
+                // J ← (D W) J: (N_l × N_{l−1})·(N_{l−1} × N_0).
                 if layer > 1 {
                     t = ContinuousClock.now
                     weight.withUnsafeBufferPointer { wp in
                         jacobian.withUnsafeBufferPointer { jp in
                             next.withUnsafeMutableBufferPointer { np in
-                                LinearAlgebra.gemm(m: n, n: n, k: n, alpha: 1, a: wp.baseAddress!, lda: n, transposeA: false,
-                                                   b: jp.baseAddress!, ldb: n, transposeB: false,
-                                                   beta: 0, c: np.baseAddress!, ldc: n)
+                                LinearAlgebra.gemm(m: rows, n: n0, k: columns, alpha: 1, a: wp.baseAddress!, lda: rows, transposeA: false,
+                                                   b: jp.baseAddress!, ldb: columns, transposeB: false,
+                                                   beta: 0, c: np.baseAddress!, ldc: rows)
                             }
                         }
                     }
                     swap(&jacobian, &next)
                     timings.product += JacobianSampler.seconds(since: t)
-                    timings.productFlops += 2 * nd * nd * nd
+                    timings.productFlops += 2 * Double(rows) * Double(n0) * Double(columns)
                 }
                 layerDone(layer)
             }
 
-            // Singular values of J.
+            // Singular values of J (N_L × N_0); J Jᵀ has N_L − min(N_L, N_0) more zeros.
             let t = ContinuousClock.now
-            guard jacobian.allSatisfy({ $0.isFinite }) else {
+            let nL = widths.last!
+            let count = nL * n0
+            guard jacobian[0..<count].allSatisfy({ $0.isFinite }) else {
                 throw NumericalError.noSolution(
                     "the sampled Jacobian overflowed (non-finite entries) at depth \(c.depth); lower σ_w or the depth")
             }
-            var sigma = [Double](repeating: 0, count: n)
+            var sigma = [Double](repeating: 0, count: min(nL, n0))
             try jacobian.withUnsafeMutableBufferPointer { jp in
                 try sigma.withUnsafeMutableBufferPointer { sp in
                     try svd.singularValues(jp.baseAddress!, into: sp.baseAddress!)
                 }
             }
             timings.eigenvalues += JacobianSampler.seconds(since: t)
-            return (sigma.reversed().map { $0 * $0 }, lengths)
+            let zeros = [Double](repeating: 0, count: nL - sigma.count)
+            return (zeros + sigma.reversed().map { $0 * $0 }, lengths)
         }
     }
 }

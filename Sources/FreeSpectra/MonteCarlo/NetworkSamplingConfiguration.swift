@@ -13,7 +13,7 @@ public enum SamplingMode: String, Sendable, CaseIterable, Codable {
 }
 
 /// The parameters of a Monte Carlo sample of the input–output Jacobian J = D^L W^L ⋯ D^1 W^1
-/// of a fully connected network of constant width N.
+/// of a fully connected network: of constant width N, or of widths N_0 … N_L (`layerWidths`).
 ///
 /// Mean-field quantities are inputs: the caller gives q* (normally the fixed point of the
 /// length map at (σ_w, σ_b)); nothing is solved here.
@@ -24,8 +24,15 @@ public struct NetworkSamplingConfiguration: Sendable {
     public var weights: WeightEnsemble
     /// Number of layers L ≥ 1.
     public var depth: Int
-    /// Width N ≥ 1 of every layer (square W^l).
+    /// Width N ≥ 1 of every layer (square W^l); with `layerWidths`, the input width N_0.
     public var width: Int
+    /// N_0 … N_L for a network of rectangular layers (W^l is N_l × N_{l−1}), or nil for
+    /// width N everywhere. Gaussian W^l has entries N(0, σ_w²/N_{l−1}); orthogonal W^l is
+    /// σ_w √max(1, N_l/N_{l−1}) times a Haar matrix with orthonormal rows or columns, so the
+    /// pre-activations have variance σ_w² q in both. J Jᵀ is N_L × N_L.
+    public var layerWidths: [Int]?
+    /// The widths N_0 … N_L in use.
+    public var widths: [Int] { layerWidths ?? Array(repeating: width, count: depth + 1) }
     /// Weight scale σ_w > 0: Gaussian entries N(0, σ_w²/N), or W = σ_w·Q.
     public var sigmaW: Double
     /// Bias scale σ_b ≥ 0: b^l_i ~ N(0, σ_b²) (network mode only).
@@ -48,8 +55,9 @@ public struct NetworkSamplingConfiguration: Sendable {
     public init(
         activation: any Activation, weights: WeightEnsemble, depth: Int, width: Int,
         sigmaW: Double, sigmaB: Double, qStar: Double, samples: Int, seed: UInt64 = 1,
-        mode: SamplingMode = .network, renormalize: Bool = false
+        mode: SamplingMode = .network, renormalize: Bool = false, layerWidths: [Int]? = nil
     ) {
+        self.layerWidths = layerWidths
         self.activation = activation
         self.weights = weights
         self.depth = depth
@@ -68,8 +76,9 @@ public struct NetworkSamplingConfiguration: Sendable {
 
     /// Checks every parameter.
     /// - Throws: `invalidArgument` naming the first bad parameter: width, depth or samples
-    ///   ≤ 0; σ_w ≤ 0 or not finite; σ_b < 0 or not finite; q* < 0 or not finite; or a width
-    ///   whose O(N²) buffers would not fit in physical memory.
+    ///   ≤ 0; σ_w ≤ 0 or not finite; σ_b < 0 or not finite; q* < 0 or not finite; layer
+    ///   widths that are not L + 1 positive integers starting with `width`; or a width whose
+    ///   O(N²) buffers would not fit in physical memory.
     public func validate() throws {
         guard width > 0 else { throw NumericalError.invalidArgument("width must be a positive integer, got \(width)") }
         guard depth > 0 else { throw NumericalError.invalidArgument("depth must be a positive integer, got \(depth)") }
@@ -77,14 +86,20 @@ public struct NetworkSamplingConfiguration: Sendable {
         try require(sigmaW, "σ_w", { $0 > 0 }, "finite and > 0")
         try require(sigmaB, "σ_b", { $0 >= 0 }, "finite and ≥ 0")
         try require(qStar, "q*", { $0 >= 0 }, "finite and ≥ 0")
-        guard width <= 46_340 else {
-            throw NumericalError.invalidArgument("width \(width) exceeds LAPACK's 32-bit indexing (N² < 2³¹)")
+        if let widths = layerWidths {
+            guard widths.count == depth + 1, widths.allSatisfy({ $0 > 0 }), widths.first == width else {
+                throw NumericalError.invalidArgument("layer widths must be \(depth + 1) positive integers N_0 = \(width), …, N_L; got \(widths)")
+            }
         }
-        let bytes = Double(Self.matrixBuffers + 1) * Double(width) * Double(width) * 8
+        let largest = widths.max() ?? width
+        guard largest <= 46_340 else {
+            throw NumericalError.invalidArgument("width \(largest) exceeds LAPACK's 32-bit indexing (N² < 2³¹)")
+        }
+        let bytes = Double(Self.matrixBuffers + 1) * Double(largest) * Double(largest) * 8
         let available = Double(ProcessInfo.processInfo.physicalMemory)
         guard bytes < 0.8 * available else {
             throw NumericalError.invalidArgument(
-                "width \(width) needs about \(Int(bytes / 1e9)) GB of matrix buffers; this machine has \(Int(available / 1e9)) GB")
+                "width \(largest) needs about \(Int(bytes / 1e9)) GB of matrix buffers; this machine has \(Int(available / 1e9)) GB")
         }
     }
 }

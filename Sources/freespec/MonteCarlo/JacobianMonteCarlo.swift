@@ -46,7 +46,8 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
         let configuration = NetworkSamplingConfiguration(
             activation: model.activation, weights: model.weights, depth: model.depth, width: width,
             sigmaW: field.sigmaW, sigmaB: field.sigmaB, qStar: field.qStar.isFinite ? field.qStar : 1,
-            samples: samples, seed: seed, mode: mode)
+            samples: samples, seed: seed, mode: mode,
+            layerWidths: model.widthRatios.map { [width] + $0.map { max(1, Int((Double(width) * $0).rounded())) } })
         let interactive = isatty(2) != 0
         let result = try JacobianSampler.sample(configuration) { done, total in
             if interactive && (done % max(1, total / 100) == 0 || done == total) {
@@ -65,7 +66,7 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
         var table: [Double: Double] = [:]
         for (x, f) in zip(queries, values) { table[x] = f }
         let cdf = censoredCDF({ table[$0] ?? 0 }, floor: floor)
-        let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: cdf, width: width, relativeResolution: resolution,
+        let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: cdf, width: configuration.widths.last!, relativeResolution: resolution,
                                                     disagreementAdvice: disagreementAdvice)
         let logarithmic = prediction.density.scale == .log
         // Eigenvalues raised to the resolution floor are counted (in the underflow) but not
@@ -83,7 +84,7 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
             samples: samples, seed: seed, verdict: verdict,
             histogram: HistogramReport(histogram, perLog10: true),
             details: JacobianSampleDetails(
-                width: width, mode: mode.rawValue,
+                width: width, layerWidths: configuration.layerWidths, mode: mode.rawValue,
                 moments: [m1.value, m2.value], momentStdErr: [m1.standardError, m2.standardError],
                 momentRelativeErrors: [m1.value / mean[0] - 1, m2.value / mean[1] - 1],
                 lambdaMax: spectrum.lambdaMax.value, lambdaMaxStdErr: spectrum.lambdaMax.standardError,
@@ -98,6 +99,8 @@ typealias JacobianMonteCarloReport = MonteCarloReport<JacobianSampleDetails>
 /// The Jacobian's own fields of its Monte Carlo report.
 struct JacobianSampleDetails: Encodable {
     var width: Int
+    /// N_0 … N_L of a network with rectangular layers (absent for a square one).
+    var layerWidths: [Int]?
     var mode: String
     /// m₁, m₂ of the pooled eigenvalues, their standard errors and relative errors against
     /// the series moments.
