@@ -16,8 +16,7 @@ struct ValidationCase: Decodable, Sendable {
     var qStar: Double?
     var sigmaW: Double?
     var sigmaB: Double?
-    /// Rectangular layers: widths relative to the input, comma-separated (passed as
-    /// `--width-ratios`; skipped as "not yet supported" while the CLI rejects the option).
+    /// Rectangular layers: N_l/N_0 for l = 1 … L, comma-separated (passed as `--width-ratios`).
     var widthRatios: String?
     /// Monte Carlo mode: network (a real forward pass) or independent (each D from its law).
     var mode: String?

@@ -58,6 +58,18 @@ import FreeSpectra  // not @testable: the guide may use only the public API
         #expect(median > 0 && median < analysis.lambdaMax)
     }
 
+    /// §4, layers of different widths.
+    @Test func rectangularLayers() throws {
+        let relu = try DerivativeSquaredLaw(activation: LeakyReLU(slope: 0), q: 1)
+        let shaped = try FreeMultiplicativeProduct(
+            layers: Array(repeating: (.gaussian(sigmaW: 2.squareRoot()), relu), count: 3), widths: [100, 200, 50, 100])
+        let m = try shaped.moments(count: 2)
+        #expect(abs(m[0] - 1) < 1e-12 && abs(m[1] - 8) < 1e-12, "\(m)")
+        #expect(try SpectrumAnalysis(product: shaped).atoms == [Atom(location: 0, mass: 0.75)])
+        let model = try JacobianSpectrum(activation: Tanh(), weights: .gaussian, depth: 2, point: .critical(qStar: 0.5), widthRatios: [2, 1])
+        #expect(model.product.widths == [1, 2, 1])
+    }
+
     /// §5 "Mean field and the critical line".
     @Test func meanFieldAndCriticalLine() throws {
         let field = try MeanField(activation: Tanh(), sigmaW: 1.3, sigmaB: 0.2)
