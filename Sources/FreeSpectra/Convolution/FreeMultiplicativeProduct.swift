@@ -346,8 +346,11 @@ public struct FreeMultiplicativeProduct: Sendable {
 
     /// Newton's method for the state at z from `guess`, with steps damped to change no
     /// unknown by more than half its modulus. Returns nil if it does not converge within
-    /// `maxIterations` or ends outside the physical half-planes.
-    func newton(atLogZ logZ: Complex<Double>, from guess: State, maxIterations: Int = 60) -> State? {
+    /// `maxIterations` or ends outside the physical half-planes. `roundingFloor` is the
+    /// relative step below which steps that stop shrinking quadratically are taken as the
+    /// rounding floor (larger near an inverse-square-root edge, where the root is only
+    /// determined to ~ L ε/δ).
+    func newton(atLogZ logZ: Complex<Double>, from guess: State, maxIterations: Int = 60, roundingFloor: Double = 1e-10) -> State? {
         var s = guess
         var previousStepSize = Double.infinity
         for _ in 0..<maxIterations {
@@ -378,8 +381,8 @@ public struct FreeMultiplicativeProduct: Sendable {
             let stepSize = max(dw.length / wScale, du.indices.map { du[$0].length / s.u[$0].length }.max() ?? 0)
             let residualsTiny = r0.length <= 1e-13 * (1 + logZ.length)
                 && rk.allSatisfy { $0.length <= 1e-13 * max(1, s.w.length) }
-            // …or when steps below 1e-10 stop shrinking quadratically: the rounding floor.
-            let stalled = stepSize <= 1e-10 && stepSize >= 0.25 * previousStepSize
+            // …or when steps below the floor stop shrinking quadratically: rounding.
+            let stalled = stepSize <= roundingFloor && stepSize >= 0.25 * previousStepSize
             previousStepSize = stepSize
             if scale == 1 && (stepSize <= 1e-13 || (stepSize <= 1e-9 && residualsTiny) || stalled) {
                 let tolerance = 1e-10

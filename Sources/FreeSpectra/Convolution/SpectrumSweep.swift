@@ -105,6 +105,9 @@ struct BranchWalker {
                 }
                 return s
             }
+            if let (c1, c2) = start.inverseWExpansion {
+                return inverseSquareRootStart(target, c1: c1, c2: c2)
+            }
             // Monotone edge (λ_max is the image of the tops of the slope laws): each u_k sits
             // just below its top, scaled like λ^{1/N}, and w follows from u_1.
             var s = start.state
@@ -124,6 +127,41 @@ struct BranchWalker {
         return nudged(s)
     }
 
+
+    /// The state just below an edge at w = ∞ (see `Edge.inverseWExpansion`): s = 1/w solves
+    /// c₂ s² + c₁ s + δ = 0 with Im s > 0 (so Im w < 0), δ = log λ_max − target; each u_k
+    /// solves M_k(u_k) = ρ_k w by Newton's method from u_k(s_e)·… scaled as u_k − top ∝ s
+    /// (exact for an atom at the top, where u_k = top + m_k·top/(ρ_k w) + …).
+    private func inverseSquareRootStart(_ target: Double, c1: Double, c2: Double) -> State {
+        let delta = max(0, start.logLocation - target)
+        let discriminant = c1 * c1 - 4 * c2 * delta
+        let sValue = discriminant < 0
+            ? Complex(-c1 / (2 * c2), (-discriminant).squareRoot() / (2 * c2))
+            : Complex((-c1 + discriminant.squareRoot()) / (2 * c2), 1e-12)
+        let w = 1 / sValue
+        var s = start.state
+        let sEdge = 1 / start.state.w.real
+        for k in s.u.indices {
+            let law = product.slopeGroups[k].law
+            let top = law.supportHull.upperBound
+            let targetM = Complex(product.slopeGroups[k].ratio) * w
+            var u = Complex(top) + (s.u[k] - Complex(top)) * (sValue / Complex(sEdge))
+            if u.imaginary < 0 { u = Complex(u.real, -u.imaginary) }
+            for _ in 0..<50 {
+                let m = law.momentTransform(u)
+                let step = (m.value - targetM) / m.derivative
+                guard step.real.isFinite, step.imaginary.isFinite else { break }
+                var next = u - step
+                // Stay in the upper half-plane, no further from u than half of u − top.
+                if next.imaginary < 0 { next = Complex(next.real, 0.5 * u.imaginary) }
+                u = next
+                if step.length <= 1e-14 * u.length { break }
+            }
+            s.u[k] = u
+        }
+        s.step(w - s.w)
+        return s
+    }
 
     /// A state on (or next to) the real axis is pushed slightly into the physical
     /// half-planes so Newton can find a complex root if one exists.
@@ -184,8 +222,17 @@ struct BranchWalker {
             // Within 1e-8 of a square-root edge the equation is too ill-conditioned for
             // Newton (its Jacobian vanishes at the edge, and rounding in log z moves the
             // root by ~√ε); the square-root expansion itself is accurate to O(δ^{3/2}) there.
-            let besideEdge = atEdge && start.isRegular && start.logLocation - stepTarget < 1e-8 * max(1, abs(stepTarget))
-            let corrected = product.newton(atLogZ: Complex(stepTarget, 0), from: predicted)
+            // Beside an inverse-square-root edge (w ~ δ^{−1/2}) Newton's attainable accuracy is
+            // ~ L·ε/δ (its floor is raised to match), and the expansion in s = 1/w stands in
+            // below δ = 10⁻⁹ L: it is good to O(√δ) there, on a piece of mass O(√δ).
+            let delta = start.logLocation - stepTarget
+            let inverseSquareRoot = !start.isRegular && start.inverseWExpansion != nil
+            let besideEdge = atEdge && (start.isRegular
+                ? delta < 1e-8 * max(1, abs(stepTarget))
+                : inverseSquareRoot && delta < 1e-9 * Double(product.depth))
+            // (the floor applies to every step near the edge, not only the first)
+            let floor = inverseSquareRoot ? min(1e-5, max(1e-10, 10 * Double(product.depth) * .ulpOfOne / max(delta, 1e-300))) : 1e-10
+            let corrected = product.newton(atLogZ: Complex(stepTarget, 0), from: predicted, roundingFloor: floor)
             if let s = corrected ?? (besideEdge ? predicted : nil),
                (atEdge && !start.isRegular) || besideEdge || acceptable(s, predicted) {
                 if corrected == nil {

@@ -17,6 +17,12 @@ extension FreeMultiplicativeProduct {
         /// false when z(w) is monotone and the edge is the image of the top of the slope laws
         /// (a single orthogonal layer: J Jᵀ = σ_w² D²).
         public let isRegular: Bool
+        /// For a non-regular edge: log z = log λ_max + c₁ s + c₂ s² + O(s³) in s = 1/w → 0⁺.
+        /// With c₁ = 0 (the weights of the atoms at the tops balance, e.g. two orthogonal ReLU
+        /// layers; or a slope law whose density diverges at its top, e.g. one orthogonal tanh
+        /// layer) the edge is a square-root branch point in s: just below λ_max,
+        /// s ≈ i √(δ/c₂), so w ~ −i δ^{−1/2} and the density has an inverse-square-root edge.
+        public var inverseWExpansion: (c1: Double, c2: Double)? = nil
     }
 
     /// log of Σ σ_w² products times the tops of the slope laws: the image of w → ∞, an upper
@@ -110,21 +116,19 @@ extension FreeMultiplicativeProduct {
         }
         var bracket: (Double, Double)?
         var t = previous
-        var lastGood = previous
-        while t < 60 {
+        let wLimit = Foundation.log(1e6)
+        while t < wLimit {
             t += 0.25
             guard let d = try? realLogZ(exp(t)).derivative, d.isFinite else { break }
-            lastGood = t
             // d = 0 exactly happens when the lattice hits the edge (linear Gaussian: w = 1/L);
             // the bracket then shrinks to that point.
             if previousDerivative < 0 && d >= 0 { bracket = (d == 0 ? t : previous, t); break }
             previous = t; previousDerivative = d
         }
-        guard let (a, b) = bracket else {
-            // z(w) decreases all the way: the edge is the limit as w → ∞ (top of the slope laws).
-            let state = try realLogZ(exp(lastGood)).state
-            return Edge(logLocation: logTopOfSlopeLaws, state: state, curvature: 0, isRegular: false)
-        }
+        // z(w) decreases all the way: the edge is the limit as w → ∞ (top of the slope laws).
+        // A sign change beyond w = 10⁶ is the same edge: there log z is flat to ~c₂/w² and the
+        // derivative's sign is rounding noise (two orthogonal ReLU layers: c₁ = 0 exactly).
+        guard let (a, b) = bracket, b < wLimit else { return try edgeAtInfinity() }
         let tEdge = a == b
             ? b : try RootFinding.brent({ (try? self.realLogZ(exp($0)).derivative) ?? .nan }, in: a, b, relativeTolerance: 1e-15)
         let wEdge = exp(tEdge)
@@ -132,6 +136,22 @@ extension FreeMultiplicativeProduct {
         let h = 1e-4 * wEdge
         let curvature = (try realLogZ(wEdge + h).derivative - realLogZ(wEdge - h).derivative) / (2 * h)
         return Edge(logLocation: logZ, state: state, curvature: curvature, isRegular: true)
+    }
+
+    /// The edge as the image of w = ∞ (z(w) monotone on w > 0), with the expansion of log z in
+    /// s = 1/w fitted from two real solutions at s = h and 2h (h = 10⁻⁴/L: the terms of log z
+    /// are L log(1 + O(s))): f(s) = log z − log λ_max = c₁ s + c₂ s² + O(s³), so
+    /// c₂ = (f(2h) − 2f(h))/(2h²) and c₁ = (f(h) − c₂h²)/h, each good to O(h).
+    func edgeAtInfinity() throws -> Edge {
+        let logTop = logTopOfSlopeLaws
+        let h = 1e-4 / Double(depth)
+        let near = try realLogZ(1 / h), far = try realLogZ(1 / (2 * h))
+        let f1 = near.logZ - logTop, f2 = far.logZ - logTop
+        let c2 = (f2 - 2 * f1) / (2 * h * h)
+        let c1 = (f1 - c2 * h * h) / h
+        var edge = Edge(logLocation: logTop, state: near.state, curvature: 0, isRegular: false)
+        if c2 > 0 && c2.isFinite && c1.isFinite { edge.inverseWExpansion = (c1, c2) }
+        return edge
     }
 
     /// log z and d log z/dw along the real branch through `state` (w real), with each u_k
