@@ -12,7 +12,8 @@ public struct SpectrumAnalysis: Sendable {
     /// The atoms of the product (Belinschi's rule, see `FreeMultiplicativeProduct.atoms`).
     public let atoms: [Atom]
     /// Solved points in decreasing t, from just below the edge to the bottom of the
-    /// continuous part, with steps adapted so F changes by ≤ 1 % and the density by ≤ 40 %
+    /// continuous part (or to where the walk fails with less than 1e-9 of the continuous mass
+    /// below), with steps adapted so F changes by ≤ 1 % and the density by ≤ 40 %
     /// between neighbours.
     public let skeleton: [SpectralPoint]
 
@@ -44,7 +45,17 @@ public struct SpectrumAnalysis: Sendable {
         let continuous = 1 - atoms.reduce(0) { $0 + $1.mass }
         for _ in 0..<200_000 {
             var trial = walker
-            let p = try trial.point(at: t - h)
+            let p: SpectralPoint
+            do {
+                p = try trial.point(at: t - h)
+            } catch {
+                // A walk that fails deep in the lower tail, where less than 1e-9 of the
+                // continuous mass remains below (sigmoid at q* = 64 reaches λ ~ 1e-86 with 1e-9
+                // left), ends the skeleton there: the mass and moments it misses are below that.
+                let remaining = last.cdf - atoms.filter { $0.location == 0 || log($0.location) <= t }.reduce(0) { $0 + $1.mass }
+                if !points.isEmpty && remaining < 1e-9 * continuous { break }
+                throw error
+            }
             let dF = abs(p.tail - last.tail)
             let ratio = last.logDensity > 0 && p.logDensity > 0 ? max(p.logDensity / last.logDensity, last.logDensity / p.logDensity) : 1
             let crossesBandEdge = !points.isEmpty && (p.logDensity > 0) != (last.logDensity > 0)

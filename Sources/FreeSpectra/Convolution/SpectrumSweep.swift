@@ -193,8 +193,10 @@ struct BranchWalker {
         }
         let s = try advance(to: t)
         // On the real branch (gaps, below the support) Im w is rounding noise of order
-        // 1e-40: anything below 1e-15 |w| is taken as zero so band edges are seen cleanly.
-        let density = -s.w.imaginary > 1e-15 * s.w.length ? -s.w.imaginary / .pi : 0
+        // 1e-40, and where a smooth slope law thins out like a Gaussian tail (GELU, SiLU at
+        // small q) the true Im w falls below the rounding of w itself and flickers around
+        // 1e-16 |w|: anything below 1e-13 |w| is taken as zero so band edges are seen cleanly.
+        let density = -s.w.imaginary > 1e-13 * s.w.length ? -s.w.imaginary / .pi : 0
         return SpectralPoint(logX: t, logDensity: density,
                              tail: includeCDF ? min(1, max(0, product.tailMass(s))) : .nan, state: s)
     }
@@ -212,6 +214,17 @@ struct BranchWalker {
         // A bound on the work of one call, so a pathological case ends in an error instead
         // of running on: an ordinary advance takes a few to a few hundred trial steps.
         var attempts = 0
+        if atEdge && !start.isRegular && start.inverseWExpansion == nil,
+           let s = product.descendFromInfinity(toLogX: target, logLambdaMax: edge.logLocation) {
+            // An edge at the end of the range of M (a slope law whose density vanishes at its
+            // top): nothing predicts the branch there, and it is reached through the upper
+            // half-plane instead.
+            previous = nil
+            logX = target
+            state = s
+            atEdge = false
+            return state
+        }
         while logX > target {
             attempts += 1
             guard attempts <= 20_000 else {

@@ -117,9 +117,10 @@ extension FreeMultiplicativeProduct {
         var bracket: (Double, Double)?
         var t = previous
         let wLimit = Foundation.log(1e6)
+        var rangeEnd: Double? = nil
         while t < wLimit {
             t += 0.25
-            guard let d = try? realLogZ(exp(t)).derivative, d.isFinite else { break }
+            guard let d = try? realLogZ(exp(t)).derivative, d.isFinite else { rangeEnd = t; break }
             // d = 0 exactly happens when the lattice hits the edge (linear Gaussian: w = 1/L);
             // the bracket then shrinks to that point.
             if previousDerivative < 0 && d >= 0 { bracket = (d == 0 ? t : previous, t); break }
@@ -128,6 +129,12 @@ extension FreeMultiplicativeProduct {
         // z(w) decreases all the way: the edge is the limit as w → ∞ (top of the slope laws).
         // A sign change beyond w = 10⁶ is the same edge: there log z is flat to ~c₂/w² and the
         // derivative's sign is rounding noise (two orthogonal ReLU layers: c₁ = 0 exactly).
+        if bracket == nil, let end = rangeEnd {
+            // M_k stays finite at the top of a slope law (a smooth law cut where its Gaussian
+            // weight is 2e-19, e.g. GELU at small q) and z(w) is still falling where w leaves
+            // the range of M_k: the edge is the image of u_k = top, w = M_k(top)/ρ_k.
+            return try edgeAtEndOfRange(solvable: end - 0.25, unsolvable: end)
+        }
         guard let (a, b) = bracket, b < wLimit else { return try edgeAtInfinity() }
         let tEdge = a == b
             ? b : try RootFinding.brent({ (try? self.realLogZ(exp($0)).derivative) ?? .nan }, in: a, b, relativeTolerance: 1e-15)
@@ -152,6 +159,18 @@ extension FreeMultiplicativeProduct {
         var edge = Edge(logLocation: logTop, state: near.state, curvature: 0, isRegular: false)
         if c2 > 0 && c2.isFinite && c1.isFinite { edge.inverseWExpansion = (c1, c2) }
         return edge
+    }
+
+    /// The edge at the largest w on the real branch, between log w = `solvable` and
+    /// `unsolvable` (bisection to 1e-13 in log w); not a critical point of z(w).
+    func edgeAtEndOfRange(solvable: Double, unsolvable: Double) throws -> Edge {
+        var lo = solvable, hi = unsolvable
+        var last = try realLogZ(exp(lo))
+        while hi - lo > 1e-13 * max(1, abs(lo)) {
+            let mid = 0.5 * (lo + hi)
+            if let r = try? realLogZ(exp(mid)) { lo = mid; last = r } else { hi = mid }
+        }
+        return Edge(logLocation: last.logZ, state: last.state, curvature: 0, isRegular: false)
     }
 
     /// log z and d log z/dw along the real branch through `state` (w real), with each u_k
