@@ -327,3 +327,40 @@ func linearGaussianUpperEdge(depth: Int) throws {
         #expect(throws: NumericalError.self) { try Activations.named("tanh:3") }
     }
 }
+
+/// One orthogonal layer is J Jᵀ = σ_w² D², so its CDF is the law of the slopes itself:
+/// F(x) = P(σ_w² φ′(√q h)² ≤ x), computed here without the engine from the roots of
+/// φ′(√q h)² = x/σ_w² in h (Brent) and the normal CDF. At the off-critical point of GELU and
+/// SiLU (σ_w = 1.2, σ_b = 0.1, q* ≈ 0.016) the slope law is cut at |h| = 9 with M finite there,
+/// so the edge is the end of the range of M and the top of the spectrum carries density far
+/// below the rounding of w: the case `edgeAtEndOfRange` and the 1e-13 density threshold are
+/// for. φ′² is 0 at the zero h₀ = x₀/√q of φ′ (x₀ ≈ −0.75 for GELU; SiLU's −1.28 is beyond the
+/// cut here) and increases away from it within the cut, so F(x) = Φ(h₊) − Φ(h₋) with h₋ ≤ h₀ < h₊
+/// the roots (h₋ = −9 when the left branch stays below x or does not exist). Tolerance 1e-9: the engine's closed-form CDF is good
+/// to ~1e-12, the roots to 1e-14.
+@Suite struct JacobianSingleLayerLawTests {
+    @Test(arguments: ["gelu", "silu"])
+    func oneOrthogonalLayerIsTheSlopeLaw(name: String) throws {
+        let phi = try Activations.named(name)
+        let model = try JacobianSpectrum(activation: phi, weights: .orthogonal, depth: 1, point: .weights(sigmaW: 1.2, sigmaB: 0.1))
+        let q = model.meanField.qStar, sq = q.squareRoot(), s2 = 1.44
+        let g: (Double) -> Double = { h in let d = phi.derivative(sq * h); return d * d }
+        // SiLU's zero (x₀ ≈ −1.28) lies beyond the cut at this q: one increasing branch.
+        let h0 = phi.derivative(-9 * sq) < 0 ? try RootFinding.brent({ phi.derivative(sq * $0) }, in: -9, 0, relativeTolerance: 1e-15) : -9
+        func normalCDF(_ h: Double) -> Double { 0.5 * erfc(-h / 2.squareRoot()) }
+        func cdf(_ x: Double) throws -> Double {
+            let y = x / s2
+            let right = g(9) <= y ? 9 : try RootFinding.brent({ g($0) - y }, in: h0, 9, relativeTolerance: 1e-15)
+            let left = g(-9) <= y || h0 == -9 ? -9 : try RootFinding.brent({ g($0) - y }, in: -9, h0, relativeTolerance: 1e-15)
+            return normalCDF(right) - normalCDF(left)
+        }
+        let analysis = try SpectrumAnalysis(product: model.product)
+        #expect(abs(analysis.lambdaMax - s2 * g(9)) <= 1e-9 * analysis.lambdaMax, "λ_max of the cut law")
+        let xs = [0.9, 0.6, 0.4, 0.3, 0.2, 0.1, 0.01].map { $0 * analysis.lambdaMax }
+        let values = try analysis.cdf(at: xs)
+        for (x, f) in zip(xs, values) {
+            let expected = try cdf(x)
+            #expect(abs(f - expected) <= 1e-9, "\(name): F(\(x)) = \(f) vs \(expected)")
+        }
+    }
+}
