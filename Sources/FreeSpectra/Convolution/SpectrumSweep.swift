@@ -229,7 +229,7 @@ struct BranchWalker {
             attempts += 1
             guard attempts <= 20_000 else {
                 throw NumericalError.didNotConverge(
-                    "branch continuation did not reach x = \(Foundation.exp(target)) within 20 000 steps (stuck at x = \(Foundation.exp(logX)))")
+                    "branch continuation did not reach x = \(describeX(target)) within 20 000 steps (stuck at x = \(describeX(logX)))")
             }
             let predicted = predict(stepTarget)
             // Within 1e-8 of a square-root edge the equation is too ill-conditioned for
@@ -260,7 +260,9 @@ struct BranchWalker {
                 previous = (logX, state)
                 logX = stepTarget
                 state = s
-                atEdge = false
+                // Inside the zone beside the edge the next step is predicted from the edge again
+                // too: a secant there cannot be corrected by the ill-conditioned Newton.
+                atEdge = besideEdge
                 stepTarget = limited(target)
                 halvings = 0
             } else {
@@ -289,11 +291,17 @@ struct BranchWalker {
                     }
                 }
                 guard halvings <= 60 else {
-                    throw NumericalError.didNotConverge("branch continuation stalled at x = \(Foundation.exp(logX)) (target \(Foundation.exp(target)))")
+                    throw NumericalError.didNotConverge("branch continuation stalled at x = \(describeX(logX)) (target \(describeX(target)))")
                 }
                 stepTarget = logX - 0.5 * (logX - stepTarget)
             }
         }
         return state
     }
+}
+
+/// λ = e^t for an error message, as 10^… when it is beyond the range of Double.
+func describeX(_ t: Double) -> String {
+    let x = Foundation.exp(t)
+    return x > 0 && x.isFinite ? "\(x)" : String(format: "10^%.6g", t / Foundation.log(10.0))
 }
