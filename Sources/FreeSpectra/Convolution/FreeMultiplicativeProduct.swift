@@ -98,7 +98,8 @@ public struct FreeMultiplicativeProduct: Sendable {
         for layer in layers {
             try require(layer.weights.sigmaW, "sigma-w", { $0 > 0 }, "positive")
         }
-        let rho = widths.map { widths.last! / $0 }
+        let widths = widths.map { $0 / widths[0] }
+        let rho = Self.outputRatios(widths)
         var groups: [SlopeGroup] = []
         for (l, layer) in layers.enumerated() {
             if let i = groups.firstIndex(where: { $0.ratio == rho[l + 1] && $0.law.isSameLaw(as: layer.slopes) }) {
@@ -107,8 +108,11 @@ public struct FreeMultiplicativeProduct: Sendable {
                 groups.append(SlopeGroup(law: layer.slopes, count: 1, ratio: rho[l + 1]))
             }
         }
-        self.init(weightLaws: layers.map(\.weights), slopeGroups: groups, widths: widths.map { $0 / widths[0] })
+        self.init(weightLaws: layers.map(\.weights), slopeGroups: groups, widths: widths)
     }
+
+    /// ρ_l = N_L/N_l for l = 0 … L.
+    private static func outputRatios(_ widths: [Double]) -> [Double] { widths.map { widths.last! / $0 } }
 
     /// L identical square layers.
     public init(weights: WeightGramLaw, slopes: DerivativeSquaredLaw, depth: Int) throws {
@@ -130,7 +134,7 @@ public struct FreeMultiplicativeProduct: Sendable {
         self.weightLaws = weightLaws
         self.slopeGroups = slopeGroups
         self.widths = widths
-        let rho = widths.map { widths.last! / $0 }
+        let rho = Self.outputRatios(widths)
         var shifts: [Double: Double] = [1: 1]
         var weightShifts: [Double: Double] = [:]
         var logSigma = 0.0, logRho = 0.0
@@ -165,24 +169,23 @@ public struct FreeMultiplicativeProduct: Sendable {
         var logM1 = logSigmaSquaredSum
         // log(σ_w² S_W(ρ_l w)) = −Σ b log(1 + r w) over the weights' terms (see `init`).
         for term in weightShiftTerms {
-            // log(1 + r w) = Σ_{k ≥ 1} (−1)^{k+1} r^k w^k / k.
-            let logOnePlus = PowerSeries((0..<count).map { (k: Int) -> Double in
-                guard k > 0 else { return 0 }
-                let sign: Double = k % 2 == 1 ? 1 : -1
-                return sign * Foundation.pow(term.ratio, Double(k)) / Double(k)
-            })
-            logS = logS - logOnePlus * term.coefficient
+            logS = logS - (try Self.linear(1, term.ratio, order: count).log()) * term.coefficient
         }
         for group in slopeGroups {
             let mu1 = group.law.moments[0]
             let normalized = (0..<count).map { group.law.moments[$0] / pow(mu1, Double($0 + 1)) }
             var s = try STransform.series(fromMoments: normalized)
-            // S_{D²}(ρ w): the k-th coefficient scales by ρ^k.
-            if group.ratio != 1 { s = PowerSeries(s.coefficients.enumerated().map { $0.element * Foundation.pow(group.ratio, Double($0.offset)) }) }
+            // S_{D²}(ρ w).
+            if group.ratio != 1 { s = try s.composed(with: Self.linear(0, group.ratio, order: count)) }
             logS = logS + (try s.log()) * Double(group.count)
             logM1 += Double(group.count) * Foundation.log(mu1)
         }
         return (logM1, try STransform.moments(fromSeries: logS.exp()))
+    }
+
+    /// a + b w as a series of `order` terms.
+    private static func linear(_ a: Double, _ b: Double, order: Int) -> PowerSeries {
+        PowerSeries((0..<order).map { $0 == 0 ? a : $0 == 1 ? b : 0 })
     }
 
     /// The exact moments m_1 … m_count (may overflow to ∞ for very deep networks off
@@ -208,7 +211,7 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// N_{l−1}), y = N_l/N_{l−1}. The rectangular reading is checked against Monte Carlo.
     public var atoms: [Atom] {
         var result: [Atom] = []
-        let rho = widths.map { widths.last! / $0 }
+        let rho = Self.outputRatios(widths)
         let rank = slopeGroups.reduce(1 / rho[0]) { min($0, (1 - $1.law.massAtZero) / $1.ratio) }
         let zeroMass = 1 - rank
         if zeroMass > 1e-15 { result.append(Atom(location: 0, mass: zeroMass)) }

@@ -43,6 +43,7 @@ public struct SpectrumAnalysis: Sendable {
         var last = SpectralPoint(logX: t, logDensity: 0, tail: 0, state: nil)
         var peakDensity = 0.0
         let continuous = 1 - atoms.reduce(0) { $0 + $1.mass }
+        let atomMassAtOrBelow: (Double) -> Double = { t in atoms.filter { log($0.location) <= t }.reduce(0) { $0 + $1.mass } }
         for _ in 0..<200_000 {
             var trial = walker
             let p: SpectralPoint
@@ -52,7 +53,7 @@ public struct SpectrumAnalysis: Sendable {
                 // A walk that fails deep in the lower tail, where less than 1e-9 of the
                 // continuous mass remains below (sigmoid at q* = 64 reaches λ ~ 1e-86 with 1e-9
                 // left), ends the skeleton there: the mass and moments it misses are below that.
-                let remaining = last.cdf - atoms.filter { $0.location == 0 || log($0.location) <= t }.reduce(0) { $0 + $1.mass }
+                let remaining = last.cdf - atomMassAtOrBelow(t)
                 if !points.isEmpty && remaining < 1e-9 * continuous { break }
                 throw error
             }
@@ -72,7 +73,7 @@ public struct SpectrumAnalysis: Sendable {
             // Stop once the continuous part has no mass left below t: its CDF is below 1e-12
             // or, where the closed-form CDF has reached its rounding floor, the density of
             // log λ is 1e-14 of its peak and falling.
-            let below = p.cdf - atoms.filter { log($0.location) <= t }.reduce(0) { $0 + $1.mass }
+            let below = p.cdf - atomMassAtOrBelow(t)
             if below < 1e-12 * max(continuous, 1e-300) || (below < 1e-6 && p.logDensity < 1e-14 * peakDensity && peakDensity > 0) {
                 break
             }

@@ -126,15 +126,15 @@ extension FreeMultiplicativeProduct {
             if previousDerivative < 0 && d >= 0 { bracket = (d == 0 ? t : previous, t); break }
             previous = t; previousDerivative = d
         }
-        // z(w) decreases all the way: the edge is the limit as w → ∞ (top of the slope laws).
-        // A sign change beyond w = 10⁶ is the same edge: there log z is flat to ~c₂/w² and the
-        // derivative's sign is rounding noise (two orthogonal ReLU layers: c₁ = 0 exactly).
         if bracket == nil, let end = rangeEnd {
             // M_k stays finite at the top of a slope law (a smooth law cut where its Gaussian
             // weight is 2e-19, e.g. GELU at small q) and z(w) is still falling where w leaves
             // the range of M_k: the edge is the image of u_k = top, w = M_k(top)/ρ_k.
             return try edgeAtEndOfRange(solvable: end - 0.25, unsolvable: end)
         }
+        // z(w) decreases all the way: the edge is the limit as w → ∞ (top of the slope laws).
+        // A sign change at w ≥ 10⁶ is the same edge: there log z is flat to ~c₂/w² and the
+        // derivative's sign is rounding noise (two orthogonal ReLU layers: c₁ = 0 exactly).
         guard let (a, b) = bracket, b < wLimit else { return try edgeAtInfinity() }
         let tEdge = a == b
             ? b : try RootFinding.brent({ (try? self.realLogZ(exp($0)).derivative) ?? .nan }, in: a, b, relativeTolerance: 1e-15)
