@@ -43,15 +43,25 @@ public struct HardTanh: Activation {
     }
 }
 
-/// φ(x) = tanh x; φ′ = sech² x has poles at ±iπ/2.
+/// φ(x) = tanh x; φ′ = sech² x = 4e^{−2|x|}/(1 + e^{−2|x|})², even, with poles at ±iπ/2.
+///
+/// The complex φ′ does not use `Complex.cosh`: swift-numerics 1.1.1 drops the sign of x in
+/// cosh(x + iy) for x < −log ε ≈ −36 (it returns e^{|x|}/2 · e^{+iy}), which conjugates φ′
+/// there, lifts the slope law's contour to the wrong side and, at q = 64, left an error of
+/// 10⁻⁶ in the law's CDF below 10⁻⁸⁰. The form above, taken with Re ≥ 0 by evenness, needs
+/// only `Complex.exp` of an argument with non-positive real part.
 public struct Tanh: Activation {
     public init() {}
     public var name: String { "tanh" }
     public func value(_ x: Double) -> Double { tanh(x) }
-    public func derivative(_ x: Double) -> Double { let c = cosh(x); return 1 / (c * c) }
+    public func derivative(_ x: Double) -> Double {
+        let e = exp(-2 * abs(x))
+        return 4 * e / ((1 + e) * (1 + e))
+    }
     public func derivative(complex x: Complex<Double>) -> Complex<Double>? {
-        let c = Complex<Double>.cosh(x)
-        return 1 / (c * c)
+        let e = Complex.exp(x.real >= 0 ? -2 * x : 2 * x)
+        let d = 1 + e
+        return 4 * e / (d * d)
     }
     public var analyticStripHalfWidth: Double { .pi / 2 }
 }
@@ -67,15 +77,24 @@ public struct Erf: Activation {
     }
 }
 
-/// φ(x) = 1/(1 + e^{−x}); φ′ = σ(1 − σ) has poles at ±iπ.
+/// φ(x) = 1/(1 + e^{−x}); φ′ = σ(1 − σ) = e^{−|x|}/(1 + e^{−|x|})², even, with poles at ±iπ.
+///
+/// φ′ is evaluated in the second form: σ(1 − σ) loses all its digits to the cancellation in
+/// 1 − σ for x ≳ 37, where it returns 0. At large q that zero is not harmless: with q = 64 a
+/// mass 2·10⁻⁶ of D² sat exactly at 0 and showed up as a spurious atom of J Jᵀ at λ = 0.
 public struct Sigmoid: Activation {
     public init() {}
     public var name: String { "sigmoid" }
     public func value(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
-    public func derivative(_ x: Double) -> Double { let s = value(x); return s * (1 - s) }
+    public func derivative(_ x: Double) -> Double {
+        let e = exp(-abs(x))
+        return e / ((1 + e) * (1 + e))
+    }
     public func derivative(complex x: Complex<Double>) -> Complex<Double>? {
-        let s = 1 / (1 + Complex.exp(-x))
-        return s * (1 - s)
+        // Even in x, so the exponential is always taken of −x or x with Re ≤ 0 (no overflow).
+        let e = Complex.exp(x.real >= 0 ? -x : x)
+        let d = 1 + e
+        return e / (d * d)
     }
     public var analyticStripHalfWidth: Double { .pi }
 }

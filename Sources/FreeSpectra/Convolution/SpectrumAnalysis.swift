@@ -182,7 +182,9 @@ public struct SpectrumAnalysis: Sendable {
             upper = lower
         }
         nodes.sort { $0.t > $1.t }
-        let values = try product.evaluate(descendingLogX: nodes.map(\.t), edge: edge)
+        // Only ρ is integrated: the CDF (a sum of arguments over every pole of the slope laws,
+        // the costliest part of a point) is not computed at the nodes.
+        let values = try product.evaluate(descendingLogX: nodes.map(\.t), edge: edge, includeCDF: false)
         var mass = 0.0
         var moments = [Double](repeating: 0, count: count)
         for (node, value) in zip(nodes, values) {

@@ -273,13 +273,21 @@ extension DerivativeSquaredLaw {
             argSum += cr[k] * arg
             crSum += cr[k]
             if ci[k] != 0 {
-                logSum += ci[k] * 0.5 * Foundation.log(ar * ar + ai * ai)
+                logSum += ci[k] * logModulus(ar, ai)
                 ciSum += ci[k]
             }
         }
         var argU = atan2(ui, ur)
         if argU < -.pi / 2 { argU += 2 * .pi }
-        return argSum - crSum * argU + logSum - ciSum * 0.5 * Foundation.log(ur * ur + ui * ui)
+        return argSum - crSum * argU + logSum - ciSum * logModulus(ur, ui)
+    }
+
+    /// log|a + ib|, through hypot only where |a + ib|² would underflow (|u| < 1e-154: the
+    /// bottom of deep spectra reaches far below).
+    @inline(__always)
+    private func logModulus(_ a: Double, _ b: Double) -> Double {
+        let square = a * a + b * b
+        return square > 1e-280 ? 0.5 * Foundation.log(square) : Foundation.log(hypot(a, b))
     }
 
     /// Whether two laws are the same distribution (same activation and q, or same atoms).
