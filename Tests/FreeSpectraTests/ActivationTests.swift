@@ -1,3 +1,4 @@
+import ComplexModule
 import Foundation
 import Testing
 @testable import FreeSpectra
@@ -34,6 +35,36 @@ import Testing
         }
         #expect(try GramActivations.named("Square").name == "square")
         #expect(try GramActivations.named("leaky-relu:0.1").name == "leaky-relu(0.1)")
+    }
+
+    /// φ′ keeps its relative accuracy where it is tiny (the slope laws at large q live there),
+    /// against forms free of cancellation: sigmoid σ(x)σ(−x), tanh 1/cosh²x (real cosh). The
+    /// complex φ′ agrees with the real one on the axis and obeys Schwarz reflection and
+    /// evenness off it, at Re z = ±40 too (swift-numerics' Complex.cosh got the sign of the
+    /// imaginary part wrong there, which conjugated tanh's φ′). Both sides are a few
+    /// roundings of exp: 1e-13 relative.
+    @Test func slopesKeepTheirRelativeAccuracyInTheTails() throws {
+        let witnesses: [(any Activation, (Double) -> Double)] = [
+            (Sigmoid(), { x in 1 / ((1 + exp(-x)) * (1 + exp(x))) }),
+            (Tanh(), { x in let c = cosh(x); return 1 / (c * c) }),
+        ]
+        for (phi, witness) in witnesses {
+            for x in [0.3, -2, 20, -20, 40, -40, 100, -100, 300, -300] {
+                let expected = witness(x)
+                #expect(abs(phi.derivative(x) / expected - 1) <= 1e-13, "\(phi.name) φ′(\(x)) = \(phi.derivative(x)) vs \(expected)")
+                let onAxis = try #require(phi.derivative(complex: Complex(x, 0)))
+                #expect(abs(onAxis.real / expected - 1) <= 1e-13 && onAxis.imaginary == 0, "\(phi.name) complex φ′(\(x))")
+            }
+        }
+        for phi in [Sigmoid() as any Activation, Tanh(), Erf()] {
+            for z in [Complex(40, 0.2), Complex(-40, 0.2), Complex(5, -0.3), Complex(-0.5, 0.4)] {
+                let f = try #require(phi.derivative(complex: z))
+                let reflected = try #require(phi.derivative(complex: z.conjugate))
+                let mirrored = try #require(phi.derivative(complex: -z))
+                #expect((reflected - f.conjugate).length <= 1e-13 * f.length, "\(phi.name) at \(z): \(reflected) vs \(f.conjugate)")
+                #expect((mirrored - f).length <= 1e-13 * f.length, "\(phi.name) even at \(z): \(mirrored) vs \(f)")
+            }
+        }
     }
 
     /// ξ = −1/log χ: +∞ on the critical line even when χ is 1 only to rounding.

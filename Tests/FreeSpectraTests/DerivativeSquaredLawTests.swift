@@ -76,6 +76,63 @@ import Testing
         }
     }
 
+    /// The law's own CDF from its potential, μ_D((x, ∞)) = Im H_D(x + i0)/π, deep in the lower
+    /// tail at q = 64, against the closed form P(D² ≤ x) = erfc(a/√(2q)) with a the |x|
+    /// where φ′² = x: tanh sech⁴a = x, sigmoid σ′(a)² = x. This is where an underflowing φ′
+    /// (sigmoid) or a contour lifted to the wrong side (tanh) showed as a 1e-6 error. The pole
+    /// sum carries ~1e-15 of rounding per unit of mass: |Δ| ≤ 1e-6·P + 1e-13. Down to 1e-200,
+    /// below the laws' support, where |u|² underflows.
+    @Test(arguments: ["tanh", "sigmoid"])
+    func lawCDFDeepInTheTailMatchesTheClosedForm(name: String) throws {
+        let q = 64.0
+        let law = try DerivativeSquaredLaw(activation: Activations.named(name), q: q)
+        for exponent in [2.0, 10, 30, 60, 80, 100, 200] {
+            let x = pow(10, -exponent)
+            let a: Double
+            if name == "tanh" {
+                a = acosh(pow(x, -0.25))
+            } else {
+                // σ′(a) = e/(1 + e)² = √x with e = e^{−a}: the small root of √x e² + (2√x − 1) e + √x.
+                let r = x.squareRoot()
+                a = -log(2 * r / ((1 - 2 * r) + (1 - 4 * r).squareRoot()))
+            }
+            let exactBelow = erfc(a / (2 * q).squareRoot())
+            let below = 1 - law.logPotentialImaginary(Complex(x, 0)) / .pi
+            #expect(abs(below - exactBelow) <= 1e-6 * exactBelow + 1e-13, "\(name) P(D² ≤ 1e-\(exponent)) = \(below) vs \(exactBelow)")
+        }
+    }
+
+    /// 1 + M(u) = E[u/(u − D²)] for |u| far below 1e-154, where |u − x_k|² underflows
+    /// (the sums are then taken in 2⁵⁰⁰u), against direct GSL quadrature of the same
+    /// expectation (no squares there). erf at q = 5 has mass ~1e-9 below 1e-150. The step
+    /// in the integrand at D² = |u| limits GSL to ~1e-10 absolute: 1e-6 relative + 1e-12.
+    @Test func momentTransformFarBelowTheSquareRootOfTheSmallestDouble() throws {
+        let erf = Erf(), q = 5.0
+        let law = try DerivativeSquaredLaw(activation: erf, q: q)
+        for u in [Complex(1e-150, 1e-150), Complex(3e-200, 1e-200), Complex(1e-250, 0.5e-250)] {
+            let r = law.momentTransformWithComplement(u)
+            let sq = q.squareRoot()
+            let direct = try Quadrature.gaussianExpectation({ h in
+                let d = erf.derivative(sq * h)
+                return (u / (u - Complex(d * d))).real
+            }, breakpoints: [])
+            #expect(abs(r.complement.real - direct) <= 1e-6 * abs(direct) + 1e-12, "1 + M(\(u)) = \(r.complement) vs \(direct)")
+            #expect(r.value.real.isFinite && r.derivative.real.isFinite && abs(r.value.real + 1 - r.complement.real) <= 1e-12)
+        }
+    }
+
+    /// Where φ′² underflows Double with probability above 1e-12 (erf at q = 64: a mass
+    /// 0.016 below 1e-308) the law is refused with the reason, instead of a stalled walk.
+    @Test func underflowingSlopesAreRefused() throws {
+        do {
+            _ = try DerivativeSquaredLaw(activation: Erf(), q: 64)
+            Issue.record("erf at q = 64 accepted")
+        } catch let NumericalError.invalidArgument(message) {
+            #expect(message.contains("below 1e-308") && message.contains("erf"), "\(message)")
+        }
+        _ = try DerivativeSquaredLaw(activation: Erf(), q: 5)
+    }
+
     @Test func piecewiseLinearLawsAreExactAtoms() throws {
         let relu = try DerivativeSquaredLaw(activation: Activations.named("relu"), q: 0.7)
         #expect(relu.atoms == [Atom(location: 0, mass: 0.5), Atom(location: 1, mass: 0.5)])

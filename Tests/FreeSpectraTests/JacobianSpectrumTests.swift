@@ -105,25 +105,39 @@ func linearGaussianUpperEdge(depth: Int) throws {
                 // ends (the top one is solved, see `Edge.inverseWExpansion`; the bottom one, where
                 // w passes through ∞ on the way down, is not yet); see the issue note.
                 if weights == .orthogonal && depth == 2 && name == "leaky-relu" { continue }
-                // Known issues (see the issue note): one orthogonal SiLU layer at q* = 0.5 (J Jᵀ =
+                // Known issue (see the issue note): one orthogonal SiLU layer at q* = 0.5 (J Jᵀ =
                 // σ_w² D², whose law has a one-sided inverse-square-root singularity inside its
-                // support where φ′² has its local maximum at x ≈ −2.4) integrates to only 2e-4;
-                // sigmoid (critical only at large q* = 64, and off-critical with χ ≈ 0.09)
-                // stalls deep in the lower tail or misses the mass by ~2e-6.
+                // support where φ′² has its local maximum at x ≈ −2.4) integrates to only 2e-4.
                 let offCritical: Bool
                 if case .weights = point { offCritical = true } else { offCritical = false }
-                let known = (name == "silu" && weights == .orthogonal && depth == 1 && !offCritical)
-                    || name == "sigmoid"
-                // The known-issue cases cost minutes each (the walker wanders before it fails),
-                // too long even for `make validate`, whose runner time-boxes the same
-                // configurations and lists them in Docs/validation/REPORT.md. They run here
-                // with FREESPEC_KNOWN_ISSUES=1, to check a fix.
+                let known = name == "silu" && weights == .orthogonal && depth == 1 && !offCritical
+                // The known-issue case costs minutes (the walker wanders before it fails), too
+                // long even for `make validate`, whose runner time-boxes the same configuration
+                // and lists it in Docs/validation/REPORT.md. It runs here with
+                // FREESPEC_KNOWN_ISSUES=1, to check a fix.
                 if known && ProcessInfo.processInfo.environment["FREESPEC_KNOWN_ISSUES"] == nil { continue }
-                try withKnownIssue("one orthogonal SiLU layer / sigmoid", isIntermittent: true) {
+                try withKnownIssue("one orthogonal SiLU layer", isIntermittent: true) {
                 try checkMassAndMoments(phi, weights, depth, point)
                 } when: { known }
             }
         }
+    }
+
+    /// Saturated slope laws, whose D² spans tens to hundreds of decades: tanh at q* = 64
+    /// (φ′² ~ e^{−4|x|} down to 1e-124), erf at q* = 5 and GELU at q* = 14 (φ′² ~ e^{−x²},
+    /// with mass below 1e-154 where |u|² underflows). Same tolerances as above.
+    /// Not here (see the issue note): one orthogonal erf layer at q* = 5 misses 1.3e-6 of its
+    /// mass (a known issue below), one orthogonal GELU layer at q* = 14 does not finish, and
+    /// orthogonal GELU at L = 8 works but takes 50 s.
+    @Test(arguments: [
+        ("tanh", 64.0, WeightEnsemble.gaussian, 1), ("tanh", 64, .gaussian, 8), ("tanh", 64, .orthogonal, 1), ("tanh", 64, .orthogonal, 8),
+        ("erf", 5, .gaussian, 1), ("erf", 5, .gaussian, 8), ("erf", 5, .orthogonal, 8), ("erf", 5, .orthogonal, 1),
+        ("gelu", 14, .gaussian, 1), ("gelu", 14, .gaussian, 8),
+    ])
+    func saturatedSlopeLaws(name: String, qStar: Double, weights: WeightEnsemble, depth: Int) throws {
+        try withKnownIssue("one orthogonal erf layer at q* = 5 misses 1.3e-6 of its mass", isIntermittent: true) {
+            try checkMassAndMoments(Activations.named(name), weights, depth, .critical(qStar: qStar))
+        } when: { name == "erf" && weights == .orthogonal && depth == 1 }
     }
 
     func checkMassAndMoments(_ phi: any Activation, _ weights: WeightEnsemble, _ depth: Int, _ point: JacobianSpectrum.OperatingPoint) throws {

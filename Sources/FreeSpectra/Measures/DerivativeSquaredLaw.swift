@@ -40,8 +40,10 @@ public struct DerivativeSquaredLaw: Sendable {
 
     /// The law for `activation` at preactivation variance `q` > 0.
     ///
-    /// - Throws: `invalidArgument` for q ≤ 0 or NaN; `didNotConverge` if a moment integral
-    ///   fails.
+    /// - Throws: `invalidArgument` for q ≤ 0 or NaN, or where φ′(√q h)² underflows Double
+    ///   with probability above 1e-12 (erf for q ≳ 7 and GELU for q ≳ 15, whose φ′² falls
+    ///   like e^{−x²} and underflows at |x| = |√q h| > 19.3, resp. x < −27.3);
+    ///   `didNotConverge` if a moment integral fails.
     public init(activation: any Activation, q: Double) throws {
         try require(q, "q", { $0 > 0 }, "positive")
         activationName = activation.name
@@ -66,6 +68,15 @@ public struct DerivativeSquaredLaw: Sendable {
                                                breakpoints: breakpoints)
         }
         let contour = LiftedContour(activation: activation, q: q)
+        // Slopes whose square underflows Double are not zero: their mass sits hundreds of
+        // decades below the rest, which no Double pole can represent. Refuse rather than
+        // report them as an atom at 0 or lose them (erf at q = 64: a mass 0.016 below 1e-308).
+        let underflow = zip(contour.poles, contour.weights).reduce(0) { $1.0 == .zero ? $0 + $1.1.real : $0 }
+        guard underflow <= 1e-12 else {
+            throw NumericalError.invalidArgument(String(
+                format: "the law of φ′(√q h)² for %@ at q = %g puts a mass %.2g below 1e-308, where Double underflows; its spectra cannot be computed: use a smaller q (q*)",
+                activation.name, q, underflow))
+        }
         poles = contour.poles
         poleWeights = contour.weights
         supportHull = contour.range
@@ -106,19 +117,24 @@ public struct DerivativeSquaredLaw: Sendable {
 
     /// M(u), M′(u) and 1 + M(u) = Σ c_k u/(u − x_k), the last summed directly so it keeps
     /// its relative accuracy where M(u) → −1 (u → 0, the bottom of deep spectra).
+    ///
+    /// For |u| < 1e-140 the sums are taken in the variables s·u, s·x_k with s = 2⁵⁰⁰ (exact):
+    /// |u − x_k|² underflows below 1e-154, and laws with much mass far below the top (erf,
+    /// GELU at q ≈ 5…15) put poles, and the walk puts u, down there.
     @inline(__always)
     func momentTransformWithComplement(_ u: Complex<Double>)
         -> (value: Complex<Double>, derivative: Complex<Double>, complement: Complex<Double>)
     {
         var mr = 0.0, mi = 0.0, dr = 0.0, di = 0.0, pr = 0.0, pi = 0.0
-        let ur = u.real, ui = u.imaginary
+        let scale = u.length < 1e-140 ? 0x1p500 : 1.0
+        let ur = u.real * scale, ui = u.imaginary * scale
         let n = xr.count
         xr.withUnsafeBufferPointer { xr in xi.withUnsafeBufferPointer { xi in
         cxr.withUnsafeBufferPointer { cxr in cxi.withUnsafeBufferPointer { cxi in
         cr.withUnsafeBufferPointer { cr in ci.withUnsafeBufferPointer { ci in
             for k in 0..<n {
                 // r = 1/(u − x); t = c x r; M += t; M′ −= t r; 1 + M += (c u) r.
-                let ar = ur - xr[k], ai = ui - xi[k]
+                let ar = ur - xr[k] * scale, ai = ui - xi[k] * scale
                 let inv = 1 / (ar * ar + ai * ai)
                 let rr = ar * inv, ri = -ai * inv
                 let tr = cxr[k] * rr - cxi[k] * ri, ti = cxr[k] * ri + cxi[k] * rr
@@ -130,7 +146,8 @@ public struct DerivativeSquaredLaw: Sendable {
                 pi += cur * ri + cui * rr
             }
         }}}}}}
-        return (Complex(mr, mi), Complex(dr, di), Complex(pr, pi))
+        // r above is 1/(s(u − x_k)): M carries one factor s, M′ two, 1 + M none.
+        return (Complex(mr * scale, mi * scale), Complex(dr * scale * scale, di * scale * scale), Complex(pr, pi))
     }
 
     /// Mass of the atom at 0 (e.g. 1/2 for ReLU).
@@ -167,6 +184,9 @@ struct LiftedContour {
         for i in 1...scanCount {
             let x = -xMax + 2 * xMax * Double(i) / Double(scanCount)
             let d = gPrime(x)
+            // Where g underflows to 0 (erf beyond |x| ≈ 19, GELU below x ≈ −38) g′ is 0 too:
+            // no critical point there, only the end of what Double represents.
+            if g(x) == 0 || g(previousX) == 0 { previousX = x; previousD = d; continue }
             if d == 0 || (d > 0) != (previousD > 0) {
                 var lo = previousX, hi = x, dLo = previousD
                 for _ in 0..<60 {
