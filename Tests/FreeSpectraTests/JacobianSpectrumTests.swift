@@ -101,10 +101,6 @@ func linearGaussianUpperEdge(depth: Int) throws {
             // (FREESPEC_FULL_TESTS=1); the piecewise-linear laws run it always.
             let full = ProcessInfo.processInfo.environment["FREESPEC_FULL_TESTS"] != nil || phi.derivativeSquaredAtoms(q: 1) != nil
             for depth in full ? [1, 2, 8, 64, 512] : [1, 2, 8, 64] {
-                // Known gap: orthogonal leaky ReLU at L = 2 has inverse-square-root edges at both
-                // ends (the top one is solved, see `Edge.inverseWExpansion`; the bottom one, where
-                // w passes through ∞ on the way down, is not yet); see the issue note.
-                if weights == .orthogonal && depth == 2 && name == "leaky-relu" { continue }
                 // Known issue (see the issue note): one orthogonal SiLU layer at q* = 0.5 (J Jᵀ =
                 // σ_w² D², whose law has a one-sided inverse-square-root singularity inside its
                 // support where φ′² has its local maximum at x ≈ −2.4) integrates to only 2e-4.
@@ -202,6 +198,36 @@ func linearGaussianUpperEdge(depth: Int) throws {
             #expect(abs(point.cdf - (0.5 + asin(x.squareRoot() / 2) / .pi)) <= 1e-9, "F(\(x)) = \(point.cdf)")
             let rho = 1 / (2 * .pi * (x * (4 - x)).squareRoot())
             #expect(abs(point.density / rho - 1) <= 1e-7, "ρ(\(x)) = \(point.density) vs \(rho)")
+        }
+        let prediction = try model.predict(points: 50)
+        #expect(abs(prediction.check.totalMass - 1) <= 1e-6)
+        #expect(prediction.check.momentRelativeErrors.allSatisfy { $0 <= 1e-6 })
+    }
+
+    /// Inverse-square-root edges at both ends. Two orthogonal leaky-ReLU layers: J Jᵀ =
+    /// σ⁴ A^{1/2} B A^{1/2}, A and B free copies of ½δ_a + ½δ_b (a = α², b = 1). Two free
+    /// projections of trace ½ split into 2×2 blocks at angles θ with c = cos²θ arcsine on [0, 1];
+    /// in a block AB has trace 2ab + (b − a)²c and determinant a²b², so its eigenvalues λ₊ ≥ ab
+    /// and λ₋ ≤ ab are monotone in c, and
+    ///     F(x) = ½ ± (1/π) arcsin(|x − ab| / (√x (b − a))),   + for x ≥ ab, in units of σ⁴,
+    /// on [a², b²]. The lower edge σ⁴a² is where w → ∞ with u → a (`lowerEdgeAtInfinity`).
+    /// Tolerances as for the arcsine law above: the CDF to 1e-9, the lower edge to 1e-10.
+    @Test(arguments: [0.2, 0.5])
+    func twoOrthogonalLeakyReLULayersAreFreeProjectionProducts(slope: Double) throws {
+        let model = try JacobianSpectrum(activation: LeakyReLU(slope: slope), weights: .orthogonal, depth: 2, point: .critical(qStar: 1))
+        let sigma4 = pow(model.meanField.sigmaW, 4)
+        let a = slope * slope, b = 1.0
+        let analysis = try SpectrumAnalysis(product: model.product)
+        let support = analysis.logSupport
+        #expect(support.count == 1 && abs(exp(support[0].lowerBound) / (sigma4 * a * a) - 1) <= 1e-10, "\(support)")
+        #expect(abs(analysis.lambdaMax / sigma4 - 1) <= 1e-12)
+        let xs = [0.999, 0.9, 0.5, 0.3, 2 * a, a * (1 + 1e-3), a * a * 1.5, a * a * (1 + 1e-6), a * a * (1 + 1e-9)].map { $0 * sigma4 }.sorted(by: >)
+        let points = try model.product.evaluate(descending: xs, edge: analysis.edge)
+        for (x, point) in zip(xs, points) {
+            let y = x / sigma4
+            let angle = asin(min(1, abs(y - a * b) / (y.squareRoot() * (b - a)))) / .pi
+            let cdf = y >= a * b ? 0.5 + angle : 0.5 - angle
+            #expect(abs(point.cdf - cdf) <= 1e-9, "α = \(slope): F(\(y)σ⁴) = \(point.cdf) vs \(cdf)")
         }
         let prediction = try model.predict(points: 50)
         #expect(abs(prediction.check.totalMass - 1) <= 1e-6)

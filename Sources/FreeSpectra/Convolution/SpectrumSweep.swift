@@ -72,6 +72,9 @@ struct BranchWalker {
     private(set) var state: State
     private var previous: (logX: Double, state: State)?
     private var atEdge = true
+    /// A lower edge at w = ∞ met on the way down, and the width in t of the zone above it
+    /// where the walk takes its states from the edge's expansion (see `besideLowerEdge`).
+    private var lowerEdge: (edge: FreeMultiplicativeProduct.Edge, zone: Double)?
     var includeCDF = true
 
     init(product: FreeMultiplicativeProduct, edge: FreeMultiplicativeProduct.Edge) {
@@ -138,29 +141,30 @@ struct BranchWalker {
         let sValue = discriminant < 0
             ? Complex(-c1 / (2 * c2), (-discriminant).squareRoot() / (2 * c2))
             : Complex((-c1 + discriminant.squareRoot()) / (2 * c2), 1e-12)
-        let w = 1 / sValue
-        var s = start.state
-        let sEdge = 1 / start.state.w.real
-        for k in s.u.indices {
-            let law = product.slopeGroups[k].law
-            let top = law.supportHull.upperBound
-            let targetM = Complex(product.slopeGroups[k].ratio) * w
-            var u = Complex(top) + (s.u[k] - Complex(top)) * (sValue / Complex(sEdge))
-            if u.imaginary < 0 { u = Complex(u.real, -u.imaginary) }
-            for _ in 0..<50 {
-                let m = law.momentTransform(u)
-                let step = (m.value - targetM) / m.derivative
-                guard step.real.isFinite, step.imaginary.isFinite else { break }
-                var next = u - step
-                // Stay in the upper half-plane, no further from u than half of u − top.
-                if next.imaginary < 0 { next = Complex(next.real, 0.5 * u.imaginary) }
-                u = next
-                if step.length <= 1e-14 * u.length { break }
-            }
-            s.u[k] = u
+        return product.stateNearInfinity(sValue, edge: start, anchors: product.anchorsAtInfinity(of: start))
+    }
+
+    /// The state at t = `target` next to a lower edge at w = ∞ (see
+    /// `FreeMultiplicativeProduct.lowerEdgeAtInfinity`): s = 1/w solves c₂ s² + c₁ s = δ,
+    /// δ = target − log λ_b, with c₂ < 0; above the edge s is complex with Im s > 0 (so
+    /// Im w < 0), below it s is real and negative (w → −∞ from below). The expansion is then
+    /// corrected by Newton's method, whose floor is raised to ~ L ε/|δ| as beside an upper edge
+    /// at w = ∞; where Newton fails or strays, the expansion stands in (good to O(√δ) on a
+    /// piece of mass O(√δ)).
+    private func besideLowerEdge(_ lower: FreeMultiplicativeProduct.Edge, _ target: Double) -> State {
+        let (c1, c2) = lower.inverseWExpansion!
+        let delta = target - lower.logLocation
+        let discriminant = c1 * c1 + 4 * c2 * delta
+        let sValue = discriminant < 0
+            ? Complex(-c1 / (2 * c2), -(-discriminant).squareRoot() / (2 * c2))
+            : Complex((-c1 + discriminant.squareRoot()) / (2 * c2), 0)
+        let predicted = product.stateNearInfinity(sValue, edge: lower, anchors: product.anchorsAtInfinity(of: lower))
+        let floor = min(1e-5, max(1e-10, 10 * Double(product.depth) * .ulpOfOne / max(abs(delta), 1e-300)))
+        if let corrected = product.newton(atLogZ: Complex(target, 0), from: nudged(predicted), roundingFloor: floor),
+           acceptable(corrected, predicted) {
+            return corrected
         }
-        s.step(w - s.w)
-        return s
+        return predicted
     }
 
     /// A state on (or next to) the real axis is pushed slightly into the physical
@@ -225,6 +229,13 @@ struct BranchWalker {
             atEdge = false
             return state
         }
+        if let lower = lowerEdge, target < lower.edge.logLocation + lower.zone {
+            previous = nil
+            logX = target
+            state = besideLowerEdge(lower.edge, target)
+            atEdge = false
+            return state
+        }
         while logX > target {
             attempts += 1
             guard attempts <= 20_000 else {
@@ -267,6 +278,13 @@ struct BranchWalker {
                 halvings = 0
             } else {
                 halvings += 1
+                if halvings == 20, lowerEdge == nil, !atEdge,
+                   let lower = product.lowerEdgeAtInfinity(near: state, logX: logX) {
+                    // Stalled next to a lower edge at w = ∞: below here the states come from
+                    // its expansion (the zone reaches a little above the stall).
+                    lowerEdge = (lower, max(1e-6, 4 * (logX - lower.logLocation)))
+                    return try advance(to: target)
+                }
                 if halvings == 40, !atEdge, let bandEdge = product.bandEdge(near: state, logX: logX) {
                     // Stuck on the real branch at the upper edge of a band below a gap:
                     // restart from that edge with the square-root predictor.
