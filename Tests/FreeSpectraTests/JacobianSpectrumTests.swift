@@ -234,6 +234,23 @@ func linearGaussianUpperEdge(depth: Int) throws {
         #expect(prediction.check.momentRelativeErrors.allSatisfy { $0 <= 1e-6 })
     }
 
+    /// Orthogonal hard-tanh at L = 100 just below L(1 − p) = 1 (L(1 − p) = 0.9897, 0.9921): the
+    /// continuous edge sits 5e-5 below the top atom and z(w) is nearly flat there (Φ″ ~ 1e-8),
+    /// so Newton resolves w only to ~L ε/|Φ′| (its floor follows the conditioning). Witnesses:
+    /// the atom 1 − L(1 − p) at σ_w^{2L} exactly, the continuous edge below it, and mass and
+    /// moments against the series (1e-6, as above).
+    @Test(arguments: [0.1503, 0.1504])
+    func orthogonalHardTanhWhereItsEdgeMeetsTheTopAtom(qStar: Double) throws {
+        let model = try JacobianSpectrum(activation: HardTanh(), weights: .orthogonal, depth: 100, point: .critical(qStar: qStar))
+        let p = erf(1 / (2 * qStar).squareRoot())
+        let top = try #require(model.product.atoms.last)
+        #expect(abs(top.mass - (1 - 100 * (1 - p))) <= 1e-12)
+        #expect(abs(log(top.location) - 100 * log(model.meanField.sigmaW * model.meanField.sigmaW)) <= 1e-12 * log(top.location))
+        let analysis = try SpectrumAnalysis(product: model.product)
+        #expect(analysis.edge.location < top.location && analysis.edge.location > 0.999 * top.location)
+        try checkMassAndMoments(HardTanh(), .orthogonal, 100, .critical(qStar: qStar))
+    }
+
     @Test func orthogonalHardTanhCarriesAnAtomWhenLTimesOneMinusPIsBelowOne() throws {
         let q = 0.1  // p = erf(1/√0.2) = 0.998…
         let p = erf(1 / (2 * q).squareRoot())

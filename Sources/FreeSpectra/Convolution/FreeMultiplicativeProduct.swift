@@ -384,8 +384,14 @@ public struct FreeMultiplicativeProduct: Sendable {
             let stepSize = max(dw.length / wScale, du.indices.map { du[$0].length / s.u[$0].length }.max() ?? 0)
             let residualsTiny = r0.length <= 1e-13 * (1 + logZ.length)
                 && rk.allSatisfy { $0.length <= 1e-13 * max(1, s.w.length) }
-            // …or when steps below the floor stop shrinking quadratically: rounding.
-            let stalled = stepSize <= roundingFloor && stepSize >= 0.25 * previousStepSize
+            // …or when steps below the floor stop shrinking quadratically: rounding. The floor
+            // is at least what the conditioning allows: log z is a sum of ~L terms, rounded to
+            // ~L ε, and moves w by that over dΦ/dw (after elimination, `denominator`). Where
+            // z(w) is nearly flat (a square-root edge of tiny curvature: orthogonal hard-tanh
+            // near L(1 − p) = 1) this is far above 1e-10.
+            let attainable = 10 * .ulpOfOne * (Double(depth) + logZ.length) / max(denominator.length * wScale, 1e-300)
+            let floor = min(1e-5, max(roundingFloor, attainable))
+            let stalled = stepSize <= floor && stepSize >= 0.25 * previousStepSize
             previousStepSize = stepSize
             if scale == 1 && (stepSize <= 1e-13 || (stepSize <= 1e-9 && residualsTiny) || stalled) {
                 let tolerance = 1e-10
