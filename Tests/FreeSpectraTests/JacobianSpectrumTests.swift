@@ -234,12 +234,14 @@ func linearGaussianUpperEdge(depth: Int) throws {
         #expect(prediction.check.momentRelativeErrors.allSatisfy { $0 <= 1e-6 })
     }
 
-    /// Orthogonal hard-tanh at L = 100 just below L(1 − p) = 1 (L(1 − p) = 0.9897, 0.9921): the
-    /// continuous edge sits 5e-5 below the top atom and z(w) is nearly flat there (Φ″ ~ 1e-8),
-    /// so Newton resolves w only to ~L ε/|Φ′| (its floor follows the conditioning). Witnesses:
-    /// the atom 1 − L(1 − p) at σ_w^{2L} exactly, the continuous edge below it, and mass and
-    /// moments against the series (1e-6, as above).
-    @Test(arguments: [0.1503, 0.1504])
+    /// Orthogonal hard-tanh at L = 100 below L(1 − p) = 1. At L(1 − p) = 0.9897, 0.9901 (the
+    /// q* of the Pennington–Schoenholz–Ganguli 2017 check in make validate), 0.9921 the continuous edge sits 5e-5 below the top atom
+    /// and z(w) is nearly flat there (Φ″ ~ 1e-8), so Newton resolves w only to ~L ε/|Φ′| (its
+    /// floor follows the conditioning); at 0.864 (q* = 0.145) d log z/dw is so asymmetric about
+    /// the edge that the secant search left the branch (Brent on the scan's bracket instead).
+    /// Witnesses: the atom 1 − L(1 − p) at σ_w^{2L} exactly, the continuous edge below it, and
+    /// mass and moments against the series (1e-6, as above).
+    @Test(arguments: [0.145, 0.1503, 0.15031662435535936, 0.1504])
     func orthogonalHardTanhWhereItsEdgeMeetsTheTopAtom(qStar: Double) throws {
         let model = try JacobianSpectrum(activation: HardTanh(), weights: .orthogonal, depth: 100, point: .critical(qStar: qStar))
         let p = erf(1 / (2 * qStar).squareRoot())
@@ -247,7 +249,7 @@ func linearGaussianUpperEdge(depth: Int) throws {
         #expect(abs(top.mass - (1 - 100 * (1 - p))) <= 1e-12)
         #expect(abs(log(top.location) - 100 * log(model.meanField.sigmaW * model.meanField.sigmaW)) <= 1e-12 * log(top.location))
         let analysis = try SpectrumAnalysis(product: model.product)
-        #expect(analysis.edge.location < top.location && analysis.edge.location > 0.999 * top.location)
+        #expect(analysis.edge.location < top.location && analysis.edge.location > 0.98 * top.location)
         try checkMassAndMoments(HardTanh(), .orthogonal, 100, .critical(qStar: qStar))
     }
 

@@ -248,12 +248,31 @@ extension FreeMultiplicativeProduct {
             // Along decreasing s (w increasing towards −1) z falls from the atom to the edge and
             // then rises: d log z/dw changes sign from − to + at the edge.
             if previousDerivative < 0 && r.derivative > 0 {
-                return bandEdge(near: r.state, logX: r.logZ, requireNearby: false)
+                if let edge = bandEdge(near: r.state, logX: r.logZ, requireNearby: false) { return edge }
+                // The secant iteration can leave the branch where d log z/dw is very
+                // asymmetric about its zero (hard-tanh, L = 100, q* = 0.145); Brent on the
+                // bracket [s, s + 0.25] of the scan cannot.
+                return bracketedEdge(between: s, s + 0.25, pole: pole, from: state)
             }
             previousDerivative = r.derivative
             state = r.state
         }
         return nil
+    }
+
+    /// The critical point of log z(w) on the real branch w = −p(1 + eˢ) through `state`, for s
+    /// in [a, b] where d log z/dw changes sign (GSL's Brent in s), with its curvature.
+    func bracketedEdge(between a: Double, _ b: Double, pole: Double, from state: State) -> Edge? {
+        let w: (Double) -> Double = { -pole * (1 + Foundation.exp($0)) }
+        guard let sEdge = try? RootFinding.brent({ (self.localRealLogZ(w($0), from: state)?.derivative) ?? .nan },
+                                                 in: a, b, relativeTolerance: 1e-15),
+              let edge = localRealLogZ(w(sEdge), from: state) else { return nil }
+        let h = 1e-5 * abs(edge.state.w.real)
+        guard let plus = localRealLogZ(edge.state.w.real + h, from: edge.state),
+              let minus = localRealLogZ(edge.state.w.real - h, from: edge.state) else { return nil }
+        let curvature = (plus.derivative - minus.derivative) / (2 * h)
+        guard curvature > 0 else { return nil }
+        return Edge(logLocation: edge.logZ, state: edge.state, curvature: curvature, isRegular: true)
     }
 
     /// The upper edge of a band just below a gap, found from a real state in the gap near it:
