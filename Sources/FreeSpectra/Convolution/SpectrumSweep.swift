@@ -285,15 +285,6 @@ struct BranchWalker {
                     lowerEdge = (lower, max(1e-6, 4 * (logX - lower.logLocation)))
                     return try advance(to: target)
                 }
-                if halvings == 10, atEdge, start.isRegular, previous != nil {
-                    // A square-root edge of tiny curvature (orthogonal hard-tanh near
-                    // L(1 − p) = 1, its edge about to merge with the top atom: Φ″ ~ 1e-8) is
-                    // described by its expansion only very close to it: go on by secant from
-                    // the points solved so far, steps limited to 3× the last.
-                    atEdge = false
-                    stepTarget = limited(target)
-                    continue
-                }
                 if halvings == 40, !atEdge, let bandEdge = product.bandEdge(near: state, logX: logX) {
                     // Stuck on the real branch at the upper edge of a band below a gap:
                     // restart from that edge with the square-root predictor.
