@@ -29,9 +29,8 @@ extension FreeMultiplicativeProduct {
     func lowerEdgeAtInfinity(near state: State, logX: Double) -> Edge? {
         guard gaussianCount == 0, slopeGroups.allSatisfy({ $0.law.isAtomic }), state.w.length > 1e3 else { return nil }
         var anchors: [Double] = [], masses: [Double] = []
-        for (k, group) in slopeGroups.enumerated() {
-            guard let atom = group.law.atoms.min(by: { abs($0.location - state.u[k].real) < abs($1.location - state.u[k].real) }),
-                  atom.location > 0 else { return nil }
+        for k in slopeGroups.indices {
+            guard let atom = nearestAtom(k, to: state.u[k].real), atom.location > 0 else { return nil }
             anchors.append(atom.location)
             masses.append(atom.mass)
         }
@@ -87,10 +86,11 @@ extension FreeMultiplicativeProduct {
     /// The atoms (or tops) the u_k of an edge at w = ∞ tend to: for each slope law, its atom
     /// nearest to Re u_k of the edge's state, or the top of a smooth law's support.
     func anchorsAtInfinity(of edge: Edge) -> [Double] {
-        slopeGroups.indices.map { k in
-            let law = slopeGroups[k].law
-            let u = edge.state.u[k].real
-            return law.atoms.min(by: { abs($0.location - u) < abs($1.location - u) })?.location ?? law.supportHull.upperBound
-        }
+        slopeGroups.indices.map { nearestAtom($0, to: edge.state.u[$0].real)?.location ?? slopeGroups[$0].law.supportHull.upperBound }
+    }
+
+    /// The atom of the k-th slope law nearest to u (nil for a smooth law).
+    private func nearestAtom(_ k: Int, to u: Double) -> Atom? {
+        slopeGroups[k].law.atoms.min { abs($0.location - u) < abs($1.location - u) }
     }
 }

@@ -136,12 +136,24 @@ struct BranchWalker {
     /// solves M_k(u_k) = ρ_k w by Newton's method from u_k(s_e)·… scaled as u_k − top ∝ s
     /// (exact for an atom at the top, where u_k = top + m_k·top/(ρ_k w) + …).
     private func inverseSquareRootStart(_ target: Double, c1: Double, c2: Double) -> State {
-        let delta = max(0, start.logLocation - target)
-        let discriminant = c1 * c1 - 4 * c2 * delta
-        let sValue = discriminant < 0
-            ? Complex(-c1 / (2 * c2), (-discriminant).squareRoot() / (2 * c2))
-            : Complex((-c1 + discriminant.squareRoot()) / (2 * c2), 1e-12)
+        var sValue = Self.inverseW(c1: c1, c2: c2, offset: min(0, target - start.logLocation))
+        if sValue.imaginary == 0 { sValue = Complex(sValue.real, 1e-12) }
         return product.stateNearInfinity(sValue, edge: start, anchors: product.anchorsAtInfinity(of: start))
+    }
+
+    /// s = 1/w solving c₂ s² + c₁ s = `offset` (= log x − log of the edge), the root with
+    /// Im s > 0 (so Im w < 0) where the roots are complex, else (−c₁ + √disc)/(2c₂), real.
+    private static func inverseW(c1: Double, c2: Double, offset: Double) -> Complex<Double> {
+        let discriminant = c1 * c1 + 4 * c2 * offset
+        return discriminant < 0
+            ? Complex(-c1 / (2 * c2), (-discriminant).squareRoot() / (2 * abs(c2)))
+            : Complex((-c1 + discriminant.squareRoot()) / (2 * c2), 0)
+    }
+
+    /// Newton's rounding floor at distance δ (in log x) from an edge at w = ∞, where w is
+    /// determined only to ~ L ε/δ.
+    private func floorBesideInverseSquareRootEdge(_ delta: Double) -> Double {
+        min(1e-5, max(1e-10, 10 * Double(product.depth) * .ulpOfOne / max(delta, 1e-300)))
     }
 
     /// The state at t = `target` next to a lower edge at w = ∞ (see
@@ -154,12 +166,9 @@ struct BranchWalker {
     private func besideLowerEdge(_ lower: FreeMultiplicativeProduct.Edge, _ target: Double) -> State {
         let (c1, c2) = lower.inverseWExpansion!
         let delta = target - lower.logLocation
-        let discriminant = c1 * c1 + 4 * c2 * delta
-        let sValue = discriminant < 0
-            ? Complex(-c1 / (2 * c2), -(-discriminant).squareRoot() / (2 * c2))
-            : Complex((-c1 + discriminant.squareRoot()) / (2 * c2), 0)
+        let sValue = Self.inverseW(c1: c1, c2: c2, offset: delta)
         let predicted = product.stateNearInfinity(sValue, edge: lower, anchors: product.anchorsAtInfinity(of: lower))
-        let floor = min(1e-5, max(1e-10, 10 * Double(product.depth) * .ulpOfOne / max(abs(delta), 1e-300)))
+        let floor = floorBesideInverseSquareRootEdge(abs(delta))
         if let corrected = product.newton(atLogZ: Complex(target, 0), from: nudged(predicted), roundingFloor: floor),
            acceptable(corrected, predicted) {
             return corrected
@@ -255,7 +264,7 @@ struct BranchWalker {
                 ? delta < 1e-8 * max(1, abs(stepTarget))
                 : inverseSquareRoot && delta < 1e-9 * Double(product.depth))
             // (the floor applies to every step near the edge, not only the first)
-            let floor = inverseSquareRoot ? min(1e-5, max(1e-10, 10 * Double(product.depth) * .ulpOfOne / max(delta, 1e-300))) : 1e-10
+            let floor = inverseSquareRoot ? floorBesideInverseSquareRootEdge(delta) : 1e-10
             let corrected = product.newton(atLogZ: Complex(stepTarget, 0), from: predicted, roundingFloor: floor)
             if let s = corrected ?? (besideEdge ? predicted : nil),
                (atEdge && !start.isRegular) || besideEdge || acceptable(s, predicted) {

@@ -27,10 +27,7 @@ extension FreeMultiplicativeProduct {
 
     /// log of Σ σ_w² products times the tops of the slope laws: the image of w → ∞, an upper
     /// bound of the spectrum (its edge when z(w) is monotone, or an atom's location).
-    var logTopOfSlopeLaws: Double {
-        let shifts = shiftTerms.reduce(logConstant) { $0 + $1.coefficient * Foundation.log($1.ratio) }
-        return slopeGroups.reduce(shifts) { $0 + Double($1.count) * Foundation.log($1.law.supportHull.upperBound) }
-    }
+    var logTopOfSlopeLaws: Double { logImageOfInfinity(anchors: slopeGroups.map(\.law.supportHull.upperBound)) }
 
     /// u_k(w) for real w > 0: the root of M_k(u) = w above the top of the law's support,
     /// where M_k decreases from +∞ (or its finite limit) to 0. Safeguarded Newton in
@@ -267,9 +264,15 @@ extension FreeMultiplicativeProduct {
         guard let sEdge = try? RootFinding.brent({ (self.localRealLogZ(w($0), from: state)?.derivative) ?? .nan },
                                                  in: a, b, relativeTolerance: 1e-15),
               let edge = localRealLogZ(w(sEdge), from: state) else { return nil }
-        let h = 1e-5 * abs(edge.state.w.real)
-        guard let plus = localRealLogZ(edge.state.w.real + h, from: edge.state),
-              let minus = localRealLogZ(edge.state.w.real - h, from: edge.state) else { return nil }
+        return regularEdge(at: edge)
+    }
+
+    /// A real solution at a critical point of log z(w) as a square-root edge, with the
+    /// curvature d²log z/dw² by central differences (step 1e-5 |w|); nil unless it is > 0.
+    private func regularEdge(at edge: (logZ: Double, derivative: Double, state: State)) -> Edge? {
+        let w = edge.state.w.real
+        let h = 1e-5 * abs(w)
+        guard let plus = localRealLogZ(w + h, from: edge.state), let minus = localRealLogZ(w - h, from: edge.state) else { return nil }
         let curvature = (plus.derivative - minus.derivative) / (2 * h)
         guard curvature > 0 else { return nil }
         return Edge(logLocation: edge.logZ, state: edge.state, curvature: curvature, isRegular: true)
@@ -293,12 +296,9 @@ extension FreeMultiplicativeProduct {
             guard next.isFinite else { return nil }
             w0 = w1; d0 = d1; w1 = next
         }
-        guard let edge = localRealLogZ(w1, from: current) else { return nil }
-        let h = 1e-5 * abs(w1)
-        guard let plus = localRealLogZ(w1 + h, from: edge.state), let minus = localRealLogZ(w1 - h, from: edge.state) else { return nil }
-        let curvature = (plus.derivative - minus.derivative) / (2 * h)
-        guard curvature > 0, !requireNearby || abs(edge.logZ - logX) < 1e-6 * max(1, abs(logX)) else { return nil }
-        return Edge(logLocation: edge.logZ, state: edge.state, curvature: curvature, isRegular: true)
+        guard let solution = localRealLogZ(w1, from: current), let edge = regularEdge(at: solution),
+              !requireNearby || abs(edge.logLocation - logX) < 1e-6 * max(1, abs(logX)) else { return nil }
+        return edge
     }
 
     /// The state at λ = e^t reached from far above the spectrum through the upper half-plane:

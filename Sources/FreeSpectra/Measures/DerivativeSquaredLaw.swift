@@ -180,13 +180,14 @@ struct LiftedContour {
         // Critical points of g: sign changes of g′ on a fine scan, refined by bisection.
         let scanCount = 4000
         var critical: [Double] = []
-        var previousX = -xMax, previousD = gPrime(-xMax)
+        var previousX = -xMax, previousD = gPrime(-xMax), previousG = g(-xMax)
         for i in 1...scanCount {
             let x = -xMax + 2 * xMax * Double(i) / Double(scanCount)
-            let d = gPrime(x)
-            // Where g underflows to 0 (erf beyond |x| ≈ 19, GELU below x ≈ −38) g′ is 0 too:
+            let d = gPrime(x), gx = g(x)
+            // Where g underflows to 0 (erf beyond |x| ≈ 19, GELU below x ≈ −27) g′ is 0 too:
             // no critical point there, only the end of what Double represents.
-            if g(x) == 0 || g(previousX) == 0 { previousX = x; previousD = d; continue }
+            defer { previousX = x; previousD = d; previousG = gx }
+            if gx == 0 || previousG == 0 { continue }
             if d == 0 || (d > 0) != (previousD > 0) {
                 var lo = previousX, hi = x, dLo = previousD
                 for _ in 0..<60 {
@@ -196,7 +197,6 @@ struct LiftedContour {
                 }
                 critical.append(0.5 * (lo + hi))
             }
-            previousX = x; previousD = d
         }
         // Remove duplicates closer than the scan step.
         var uniqueCritical: [Double] = []
