@@ -94,7 +94,7 @@ import FreeSpectra  // not @testable: the guide may use only the public API
         let sampled = try JacobianSampler.sample(configuration)
         let (clamped, floor) = clampedToResolution(sampled.eigenvalues)
         let spectrum = try EmpiricalSpectrum(samples: clamped)
-        let analysis = try SpectrumAnalysis(product: model.product)
+        let analysis = try model.solve()
         let queries = spectrum.pooled.flatMap { [$0, $0.nextDown] }
         let table = Dictionary(zip(queries, try analysis.cdf(at: queries)), uniquingKeysWith: { a, _ in a })
         let verdict = try MonteCarloVerdict.compare(

@@ -23,11 +23,20 @@ enum WellConditioned {
         return try model.product.normalizedMoments(count: 2).normalized[1] - 1
     }
 
-    /// The q* where `f(q*) = 1`, by bisection on log q* over [1e-8, 1e3] (60 halvings:
-    /// relative precision ~1e-16 in q*); nil if f − 1 does not change sign there.
+    /// The q* where `f(q*) = 1`, by bisection on log q* (60 halvings: relative precision ~1e-16
+    /// in q*) from 1e-8 up to the first decade 1e-8 … 1e3 where f > 1; nil if there is none.
+    /// The bracket grows by decades rather than starting at 1e3 because the slope law of tanh
+    /// is refused beyond q ≈ 300 (its φ′² underflows Double with probability above 1e-12).
     static func boundary(_ f: (Double) throws -> Double) -> Double? {
-        var lo = log(1e-8), hi = log(1e3)
-        guard let a = try? f(exp(lo)), let b = try? f(exp(hi)), a < 1, b > 1 else { return nil }
+        var lo = log(1e-8)
+        guard let a = try? f(exp(lo)), a < 1 else { return nil }
+        var hi = lo
+        while true {
+            hi += log(10)
+            guard hi <= log(1e3) + 1e-9, let b = try? f(exp(hi)) else { return nil }
+            if b > 1 { break }
+            lo = hi
+        }
         for _ in 0..<60 {
             let mid = (lo + hi) / 2
             guard let v = try? f(exp(mid)) else { return nil }
@@ -50,7 +59,7 @@ enum WellConditioned {
         for a in activations {
             for L in depths {
                 guard let q = boundary({ try normalizedVariance(a, depth: L, qStar: $0) }) else {
-                    failures.append("\(a) L=\(L): σ²/m1² − 1 has no sign change for q* in [1e-8, 1e3]")
+                    failures.append("\(a) L=\(L): σ²/m1² − 1 has no sign change for q* in [1e-8, 1e3] (decades where the law exists)")
                     continue
                 }
                 found.append((a, L, q))

@@ -87,9 +87,6 @@ public struct SpectrumAnalysis: Sendable {
         atoms.filter { $0.location > 0 }.map { log($0.location) }.reduce(edge.logLocation, max)
     }
 
-    /// λ_max (see `logLambdaMax`).
-    public var lambdaMax: Double { exp(logLambdaMax) }
-
     /// Intervals [a, b] (as log λ) on which the density is positive, from the skeleton; an
     /// interval's ends are located to the skeleton's resolution.
     public var logSupport: [ClosedRange<Double>] {
@@ -133,27 +130,11 @@ public struct SpectrumAnalysis: Sendable {
         guard let j = skeleton.firstIndex(where: { continuousCDF($0) <= p }) else { return skeleton.last!.logX }
         if j == 0 { return skeleton[0].logX }
         let above = skeleton[j - 1]
-        var a = above.logX, fa = continuousCDF(above) - p
-        var b = skeleton[j].logX, fb = continuousCDF(skeleton[j]) - p
-        var side = 0
-        for _ in 0..<60 {
-            if abs(a - b) <= 1e-13 * max(1, abs(a)) { break }
-            var c = (a * fb - b * fa) / (fb - fa)
-            if !(c < a && c > b) { c = 0.5 * (a + b) }
+        let fa = continuousCDF(above) - p, fb = continuousCDF(skeleton[j]) - p
+        return try RootFinding.illinois({ c in
             var walker = BranchWalker(product: product, edge: edge, at: above)
-            let fc = continuousCDF(try walker.point(at: c)) - p
-            if fc == 0 { return c }
-            if (fc > 0) == (fa > 0) {
-                a = c; fa = fc
-                if side == -1 { fb /= 2 }
-                side = -1
-            } else {
-                b = c; fb = fc
-                if side == 1 { fa /= 2 }
-                side = 1
-            }
-        }
-        return 0.5 * (a + b)
+            return continuousCDF(try walker.point(at: c)) - p
+        }, above.logX, fa, skeleton[j].logX, fb, maxIterations: 60) { a, b in abs(a - b) <= 1e-13 * max(1, abs(a)) }
     }
 
     /// The mass of the computed continuous density and its moments m_k/m_1^k (k = 1 … count,

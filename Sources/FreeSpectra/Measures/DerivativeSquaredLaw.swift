@@ -165,42 +165,11 @@ struct LiftedContour {
 
     init(activation: any Activation, q: Double) {
         let sq = q.squareRoot()
-        let xMax = 9 * sq  // Gaussian mass beyond is 2e-19
-        let g: (Double) -> Double = { x in let d = activation.derivative(x); return d * d }
-        // g′ by complex step where φ′ is analytic (exact to rounding), else central differences.
-        let step = 1e-30
-        let gPrime: (Double) -> Double = { x in
-            if let d = activation.derivative(complex: Complex(x, step)) {
-                return 2 * d.real * d.imaginary / step
-            }
-            let hh = 1e-6 * max(1, abs(x))
-            return (g(x + hh) - g(x - hh)) / (2 * hh)
-        }
+        let profile = SlopeProfile(activation: activation, q: q)
+        let xMax = profile.xMax
+        let g = profile.g, gPrime = profile.gPrime
         let canLift = activation.derivative(complex: Complex(0.1, 0.1)) != nil
-        // Critical points of g: sign changes of g′ on a fine scan, refined by bisection.
-        let scanCount = 4000
-        var critical: [Double] = []
-        var previousX = -xMax, previousD = gPrime(-xMax), previousG = g(-xMax)
-        for i in 1...scanCount {
-            let x = -xMax + 2 * xMax * Double(i) / Double(scanCount)
-            let d = gPrime(x), gx = g(x)
-            // Where g underflows to 0 (erf beyond |x| ≈ 19, GELU below x ≈ −27) g′ is 0 too:
-            // no critical point there, only the end of what Double represents.
-            defer { previousX = x; previousD = d; previousG = gx }
-            if gx == 0 || previousG == 0 { continue }
-            if d == 0 || (d > 0) != (previousD > 0) {
-                var lo = previousX, hi = x, dLo = previousD
-                for _ in 0..<60 {
-                    let mid = 0.5 * (lo + hi)
-                    let dm = gPrime(mid)
-                    if (dm > 0) == (dLo > 0) && dm != 0 { lo = mid; dLo = dm } else { hi = mid }
-                }
-                critical.append(0.5 * (lo + hi))
-            }
-        }
-        // Remove duplicates closer than the scan step.
-        var uniqueCritical: [Double] = []
-        for c in critical where uniqueCritical.last.map({ abs($0 - c) > 1e-9 }) ?? true { uniqueCritical.append(c) }
+        let uniqueCritical = profile.criticalPoints
 
         // Range of g on the real line: its values at critical points and the ends.
         let values = uniqueCritical.map(g) + [g(-xMax), g(xMax), g(0)]

@@ -95,6 +95,20 @@ public struct JacobianSpectrum: Sendable {
         }
     }
 
+    /// The spectrum solved: for one square orthogonal layer with a smooth activation, directly
+    /// as the push-forward σ_w² φ′(√q* h)² (`SingleOrthogonalLayerSpectrum`: the inverse-square-root
+    /// singularities at every critical value of φ′² are the free-product engine's hardest case and
+    /// need no convolution here); otherwise by continuation on the free product (`SpectrumAnalysis`).
+    ///
+    /// - Throws: what `SpectrumAnalysis.init` throws.
+    public func solve() throws -> any SolvedSpectrum {
+        let square = widthRatios?.allSatisfy { $0 == 1 } ?? true
+        if weights == .orthogonal && depth == 1 && square && !slopeLaw.isAtomic && meanField.qStar.isFinite && meanField.qStar > 0 {
+            return try SingleOrthogonalLayerSpectrum(activation: activation, q: meanField.qStar, sigmaW: meanField.sigmaW)
+        }
+        return try SpectrumAnalysis(product: product)
+    }
+
     /// The full prediction: moments, atoms, support, λ_max, quantiles, the density on a grid
     /// of `points` points (`scale` nil chooses logarithmic when the continuous part spans
     /// more than three decades between its 1 % quantile and λ_max), values at `evaluations`,
@@ -104,17 +118,17 @@ public struct JacobianSpectrum: Sendable {
         for x in evaluations where !(x.isFinite && x >= 0) {
             throw NumericalError.invalidArgument("evaluation points must be finite and ≥ 0, got \(x)")
         }
-        let analysis = try SpectrumAnalysis(product: product)
+        let analysis = try solve()
         let (logM1, normalized) = try product.normalizedMoments(count: 4)
         let moments = normalized.enumerated().map { exp(Double($0.offset + 1) * logM1) * $0.element }
         let normalizedVariance = normalized[1] - 1
-        let hasContinuous = !analysis.skeleton.isEmpty
-        let logQ01 = hasContinuous ? try analysis.logQuantile(0.01) : analysis.edge.logLocation
-        let logMedian = hasContinuous ? try analysis.logQuantile(0.5) : analysis.edge.logLocation
-        let tMax = analysis.edge.logLocation
+        let hasContinuous = analysis.hasContinuousPart
+        let logQ01 = hasContinuous ? try analysis.logQuantile(0.01) : analysis.logUpperEdge
+        let logMedian = hasContinuous ? try analysis.logQuantile(0.5) : analysis.logUpperEdge
+        let tMax = analysis.logUpperEdge
         let chosen = scale ?? ((tMax - logQ01) > log(1e3) ? .log : .linear)
         let grid = hasContinuous ? try densityGrid(analysis, points: points, scale: chosen) : []
-        let values = try product.evaluate(descendingLogX: grid, edge: analysis.edge)
+        let values = try analysis.points(descendingLogX: grid, includeCDF: true)
         let density = DensityTable(
             scale: chosen,
             x: values.map(\.x), rho: values.map(\.density), cdf: values.map(\.cdf),
@@ -122,7 +136,7 @@ public struct JacobianSpectrum: Sendable {
         // Evaluations: solved in decreasing order, reported in the order given.
         let order = evaluations.indices.sorted { evaluations[$0] > evaluations[$1] }
         let positive = order.filter { evaluations[$0] > 0 }
-        let solved = hasContinuous ? try product.evaluate(descendingLogX: positive.map { log(evaluations[$0]) }, edge: analysis.edge) : []
+        let solved = hasContinuous ? try analysis.points(descendingLogX: positive.map { log(evaluations[$0]) }, includeCDF: true) : []
         var evaluated = [PointEvaluation?](repeating: nil, count: evaluations.count)
         for (i, p) in zip(positive, solved) { evaluated[i] = PointEvaluation(x: evaluations[i], rho: p.density, cdf: p.cdf) }
         let atZero = analysis.atoms.first { $0.location == 0 }?.mass ?? 0
@@ -132,7 +146,7 @@ public struct JacobianSpectrum: Sendable {
             evaluated[i] = PointEvaluation(x: x, rho: 0, cdf: cdf)
         }
         let support = analysis.logSupport.map { interval -> [Double] in
-            let lower = interval.lowerBound == analysis.skeleton.last?.logX && analysis.reachesZero ? 0 : exp(interval.lowerBound)
+            let lower = interval.lowerBound == analysis.logSupport.first?.lowerBound && analysis.reachesZero ? 0 : exp(interval.lowerBound)
             return [lower, exp(interval.upperBound)]
         }
         let (mass, densityMoments) = hasContinuous ? try analysis.densityMoments(count: 4, logFirstMoment: logM1) : (0, [0, 0, 0, 0])
@@ -160,8 +174,8 @@ public struct JacobianSpectrum: Sendable {
     /// at both edges. Logarithmic: from λ_max down to the 10⁻⁶ quantile of the continuous part,
     /// t = t_max − (t_max − t_min)(1 − cos(πs/2)), clustered at the upper edge; both ends
     /// clustered when the support has a positive lower edge.
-    func densityGrid(_ analysis: SpectrumAnalysis, points n: Int, scale: DensityScale) throws -> [Double] {
-        let tMax = analysis.edge.logLocation
+    func densityGrid(_ analysis: any SolvedSpectrum, points n: Int, scale: DensityScale) throws -> [Double] {
+        let tMax = analysis.logUpperEdge
         let reachesZero = analysis.reachesZero
         let lowestEdge = analysis.logSupport.first?.lowerBound ?? tMax
         switch scale {

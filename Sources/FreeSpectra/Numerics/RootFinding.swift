@@ -33,3 +33,41 @@ public enum RootFinding {
         }
     }
 }
+
+extension RootFinding {
+    /// A root of f between a and b, where fa = f(a) and fb = f(b) have opposite signs, by the
+    /// Illinois variant of regula falsi (the retained end's value is halved when the same end
+    /// is kept twice, which restores superlinear convergence), with a bisection after every
+    /// step that does not halve the bracket, so the bracket at least halves every two steps.
+    ///
+    /// Returns a point where f is exactly 0, or the midpoint of the bracket once
+    /// `converged(a, b)` holds or after `maxIterations` evaluations (the bracket is then as
+    /// small as that many steps made it; callers that need a guarantee check `converged`).
+    /// Rethrows what f throws.
+    public static func illinois(
+        _ f: (Double) throws -> Double, _ a: Double, _ fa: Double, _ b: Double, _ fb: Double,
+        maxIterations: Int, until converged: (Double, Double) -> Bool
+    ) rethrows -> Double {
+        var (a, fa, b, fb) = (a, fa, b, fb)
+        var side = 0, bisect = false
+        for _ in 0..<maxIterations {
+            let width = abs(b - a)
+            if converged(a, b) { break }
+            var c = bisect ? 0.5 * (a + b) : (a * fb - b * fa) / (fb - fa)
+            if !(c > min(a, b) && c < max(a, b)) { c = 0.5 * (a + b) }
+            let fc = try f(c)
+            if fc == 0 { return c }
+            if (fc > 0) == (fb > 0) {
+                b = c; fb = fc
+                if side == -1 { fa /= 2 }
+                side = -1
+            } else {
+                a = c; fa = fc
+                if side == 1 { fb /= 2 }
+                side = 1
+            }
+            bisect = !bisect && abs(b - a) > 0.5 * width
+        }
+        return 0.5 * (a + b)
+    }
+}

@@ -58,7 +58,7 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
         let (clamped, floor) = clampedToResolution(result.eigenvalues)
         let spectrum = try EmpiricalSpectrum(samples: clamped)
         // The theory CDF at exactly the points the KS statistic asks for, solved in one sweep.
-        let analysis = try SpectrumAnalysis(product: model.product)
+        let analysis = try model.solve()
         let resolution = prediction.atoms.contains { $0.location > 0 } ? 1e-9 : 0
         var queries: [Double] = []
         for x in spectrum.pooled { queries.append(x + resolution * abs(x)); queries.append((x - resolution * abs(x)).nextDown) }
