@@ -126,6 +126,9 @@ enum CaseEvaluation {
                 let allowed = 4 * (o.m1RelativeStdErr ?? 0) + (c.m1Tolerance ?? defaultM1Tolerance) + finiteWidthM1Allowance(c)
                 if !(abs(e) <= allowed) { problems.append(String(format: "|m1 error| %.3g > %.3g", abs(e), allowed)) }
             }
+            if !problems.isEmpty, (c.mode ?? "network") == "network", let slope = p["meanField"]["lengthMapSlope"].double, slope > 1 {
+                problems.append(String(format: "q* is an unstable fixed point (𝓛′ = %.4g): the forward pass drifts", slope))
+            }
             o.verdict = problems.isEmpty ? .agrees : .disagrees
             o.note = (problems + [o.note]).filter { !$0.isEmpty }.joined(separator: "; ")
         } else {

@@ -9,6 +9,8 @@ struct CriticalLineCommand: ParsableCommand {
         discussion: """
         For each q* on a grid: σ_w² = 1/E[φ′(√q* h)²], σ_b² = q* − σ_w² E[φ(√q* h)²].
         Points where σ_b² would be negative have no critical network and are marked.
+        𝓛′ is the slope of the length map at q* (χ + σ_w² E[φφ″]): below 1 a forward
+        pass is drawn back to q*; above 1 (GELU, SiLU at small q*) it drifts away.
 
         Example:
           freespec critical-line --activation tanh,erf,hard-tanh --q-star 0.01:2:8
@@ -23,7 +25,12 @@ struct CriticalLineCommand: ParsableCommand {
     @Option(help: "Output: table, json or csv.")
     var format: OutputFormat = .table
 
-    struct Row: Codable { var activation: String; var qStar: Double; var sigmaW: Double?; var sigmaB: Double?; var note: String? }
+    struct Row: Codable {
+        var activation: String; var qStar: Double; var sigmaW: Double?; var sigmaB: Double?
+        /// 𝓛′(q*), the slope of the length map there.
+        var lengthMapSlope: Double?
+        var note: String?
+    }
 
     /// The q* grid; throws a usage error for anything malformed.
     static func grid(_ spec: String) throws -> [Double] {
@@ -57,20 +64,26 @@ struct CriticalLineCommand: ParsableCommand {
                 for q in grid {
                     do {
                         let (w, b) = try CriticalLine.point(activation: phi, qStar: q)
-                        rows.append(Row(activation: phi.name, qStar: q, sigmaW: w, sigmaB: b, note: nil))
+                        let slope = try MeanField(activation: phi, sigmaW: w, sigmaB: b).lengthMapSlope(q)
+                        rows.append(Row(activation: phi.name, qStar: q, sigmaW: w, sigmaB: b, lengthMapSlope: slope,
+                                        note: slope > 1 + 1e-6 ? "unstable q*: a forward pass drifts away" : nil))
                     } catch let error as NumericalError {
-                        rows.append(Row(activation: phi.name, qStar: q, sigmaW: nil, sigmaB: nil, note: error.description))
+                        rows.append(Row(activation: phi.name, qStar: q, sigmaW: nil, sigmaB: nil, lengthMapSlope: nil, note: error.description))
                     }
                 }
             }
             switch format {
             case .json: print(try encodeJSON(rows))
             case .csv:
-                print("activation,q_star,sigma_w,sigma_b")
-                for r in rows { print("\(r.activation),\(r.qStar),\(r.sigmaW.map { "\($0)" } ?? ""),\(r.sigmaB.map { "\($0)" } ?? "")") }
+                print("activation,q_star,sigma_w,sigma_b,length_map_slope")
+                for r in rows {
+                    let fields = [r.sigmaW, r.sigmaB, r.lengthMapSlope].map { $0.map { "\($0)" } ?? "" }
+                    print("\(r.activation),\(r.qStar)," + fields.joined(separator: ","))
+                }
             case .table:
-                print(renderTable(["activation", "q*", "σ_w", "σ_b", "note"], rows.map {
-                    [$0.activation, formatNumber($0.qStar), $0.sigmaW.map { formatNumber($0) } ?? "-", $0.sigmaB.map { formatNumber($0) } ?? "-", $0.note ?? ""]
+                print(renderTable(["activation", "q*", "σ_w", "σ_b", "𝓛′", "note"], rows.map {
+                    [$0.activation, formatNumber($0.qStar), $0.sigmaW.map { formatNumber($0) } ?? "-", $0.sigmaB.map { formatNumber($0) } ?? "-",
+                     $0.lengthMapSlope.map { formatNumber($0) } ?? "-", $0.note ?? ""]
                 }))
             }
         }

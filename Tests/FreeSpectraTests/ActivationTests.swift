@@ -77,4 +77,28 @@ import Testing
         let chi = try MeanField(activation: Tanh(), sigmaW: sigmaW, sigmaB: 0).chi(0.2)
         #expect(MeanField.depthScale(chi: chi) == .infinity, "χ = \(chi)")
     }
+
+    /// The slope of the length map, 𝓛′(q*). Witnesses: erf on the critical line, where φ″ = −2xφ′
+    /// turns 𝓛′ = χ + σ_w² E[φφ″] into 𝓛′ = χ − 2q𝓛′, so 𝓛′ = 1/(1 + 2q*) exactly (quadrature
+    /// to 1e-11, so 1e-10); and central differences of 𝓛 itself (step 1e-4 q: error ~1e-8 𝓛‴,
+    /// so 1e-6) for GELU, SiLU, tanh. A critical point with 𝓛′ > 1 is reported as unstable.
+    @Test func lengthMapSlopeDecidesWhetherQStarAttracts() throws {
+        for qStar in [0.2, 1, 5] {
+            let (w, b) = try CriticalLine.point(activation: Erf(), qStar: qStar)
+            let slope = try MeanField(activation: Erf(), sigmaW: w, sigmaB: b).lengthMapSlope(qStar)
+            #expect(abs(slope - 1 / (1 + 2 * qStar)) <= 1e-10, "erf q* = \(qStar): \(slope)")
+        }
+        for (phi, qStar) in [(GELU() as any Activation, 1.0), (SiLU(), 0.5), (Tanh(), 0.5), (GELU(), 8)] {
+            let (w, b) = try CriticalLine.point(activation: phi, qStar: qStar)
+            let field = try MeanField(activation: phi, sigmaW: w, sigmaB: b)
+            let h = 1e-4 * qStar
+            let difference = (try field.lengthMap(qStar + h) - field.lengthMap(qStar - h)) / (2 * h)
+            let slope = try field.lengthMapSlope(qStar)
+            #expect(abs(slope - difference) <= 1e-6, "\(phi.name) q* = \(qStar): \(slope) vs \(difference)")
+            let model = try JacobianSpectrum(activation: phi, weights: .gaussian, depth: 2, point: .critical(qStar: qStar))
+            #expect(model.meanField.lengthMapSlope == slope)
+            #expect((model.meanField.note?.contains("unstable") ?? false) == (slope > 1), "\(phi.name) q* = \(qStar): 𝓛′ = \(slope)")
+        }
+        #expect(throws: NumericalError.self) { try MeanField(activation: Tanh(), sigmaW: 1, sigmaB: 0).lengthMapSlope(0) }
+    }
 }

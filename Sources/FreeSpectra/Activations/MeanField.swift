@@ -36,6 +36,19 @@ public struct MeanField: Sendable {
         return sigmaW * sigmaW * (try Self.expectation(a, q: q) { let v = a.value($0); return v * v }) + sigmaB * sigmaB
     }
 
+    /// 𝓛′(q) = σ_w² E[φ(x) φ′(x) x]/q with x = √q h: the slope of the length map. A fixed point
+    /// q* attracts the iteration when 𝓛′(q*) < 1. By Gaussian integration by parts
+    /// 𝓛′(q) = χ(q) + σ_w² E[φ(x) φ″(x)], so on the critical line (χ = 1) the sign of E[φφ″]
+    /// decides: negative for tanh and erf (stable), positive for GELU and SiLU at q* ≲ 3
+    /// (unstable: 𝓛′ = 1.067 for GELU at q* = 1), zero for ReLU (marginal).
+    ///
+    /// - Throws: `invalidArgument` for q ≤ 0 or NaN; `didNotConverge` if the quadrature fails.
+    public func lengthMapSlope(_ q: Double) throws -> Double {
+        try require(q, "q", { $0 > 0 }, "positive")
+        let a = activation
+        return sigmaW * sigmaW * (try Self.expectation(a, q: q) { x in a.value(x) * a.derivative(x) * x }) / q
+    }
+
     /// χ(q) = σ_w² E[φ′(√q h)²].
     public func chi(_ q: Double) throws -> Double {
         let a = activation

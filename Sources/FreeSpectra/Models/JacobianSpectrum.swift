@@ -85,8 +85,13 @@ public struct JacobianSpectrum: Sendable {
         }
         slopeLaw = law
         let chi = sigmaW * sigmaW * law.moments[0]
+        let slope = q > 0 && q.isFinite ? try MeanField(activation: activation, sigmaW: sigmaW, sigmaB: sigmaB).lengthMapSlope(q) : nil
+        if let s = slope, s > 1 + 1e-6, note == nil {
+            note = String(format: "q* = %g is an unstable fixed point of the length map (𝓛′(q*) = %.4g > 1): in a real forward pass q^l drifts away from q* within ~%.3g layers, so this spectrum (slopes at q* in every layer) is that of a network held at q*, e.g. renormalised each layer (Monte Carlo: --mode independent)",
+                          q, s, 1 / log(s))
+        }
         meanField = MeanFieldSummary(qStar: q, chi: chi, sigmaW: sigmaW, sigmaB: sigmaB,
-                                     depthScale: MeanField.depthScale(chi: chi), note: note)
+                                     depthScale: MeanField.depthScale(chi: chi), lengthMapSlope: slope, note: note)
         let gram: WeightGramLaw = weights == .gaussian ? .gaussian(sigmaW: sigmaW) : .orthogonal(sigmaW: sigmaW)
         if let ratios = widthRatios {
             product = try FreeMultiplicativeProduct(layers: Array(repeating: (gram, law), count: depth), widths: [1] + ratios)
@@ -210,7 +215,10 @@ public struct MeanFieldSummary: Sendable, Codable {
     public let sigmaB: Double
     /// ξ = −1/log χ.
     public let depthScale: Double
-    /// A remark on an unusual fixed point (marginal, divergent, zero), else nil.
+    /// 𝓛′(q*), the slope of the length map at q* (`MeanField.lengthMapSlope`): q* attracts a real
+    /// forward pass when < 1. Nil when q* is 0 or ∞.
+    public let lengthMapSlope: Double?
+    /// A remark on an unusual fixed point (marginal, divergent, zero, unstable), else nil.
     public let note: String?
 }
 
