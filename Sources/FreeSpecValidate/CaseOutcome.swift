@@ -86,6 +86,13 @@ enum CaseEvaluation {
                 o.m1Error = mc["momentRelativeErrors"][0].double
                 o.m2Error = mc["momentRelativeErrors"][1].double
                 if let se = mc["momentStdErr"][0].double, let m1 = p["moments"][0].double { o.m1RelativeStdErr = se / m1 }
+                // The sample's own standard error misses the rare large eigenvalues of a very wide
+                // spectrum (sigmoid at q* = 100, L = 128: σ²/m1² = 833, median 10⁻⁵¹³): the theory's
+                // σ/(m1 √(N·S)) is the spread of a mean of N·S eigenvalues, and the larger is used.
+                if let v = p["normalizedVariance"].double, let n = c.width, v > 0 {
+                    let theory = (v / Double(n * (c.samples ?? 1))).squareRoot()
+                    o.m1RelativeStdErr = max(o.m1RelativeStdErr ?? 0, theory)
+                }
                 if let a = mc["lambdaMax"].double, let b = mc["lambdaMaxTheory"].double { o.lambdaMaxError = a / b - 1 }
             }
         case .gram:

@@ -57,7 +57,8 @@ enum Report {
       eigenvalues (S samples of width N) and the theory CDF is at most the engine's tolerance
       1.36/√(N·S) + 4/N (`MonteCarloTolerance`: the 95 % Kolmogorov quantile for N·S points,
       plus an O(1/N) finite-width term measured on Gaussian products), **and**
-      |m1(MC)/m1 − 1| ≤ 4 standard errors + 5 % + L/N (in a real forward pass each layer's
+      |m1(MC)/m1 − 1| ≤ 4 standard errors + 5 % + L/N (a standard error is the larger of the
+      sample's and the theory's σ/(m1 √(N·S)), which a very wide spectrum needs; in a real forward pass each layer's
       χ_l differs from χ by O(1/N), as q_l drifts and D_l depends on W_l, so m1 = Π χ_l drifts
       by O(L/N); the L/N term is dropped in independent-D mode; a case may set another constant
       part; m1 is judged only for L ≤ N/2: deeper, the sample mean of the eigenvalues is not

@@ -177,8 +177,8 @@ public struct JacobianSpectrum: Sendable {
 
     /// Grid points (as log λ, decreasing). Linear: x = a + (b − a)(1 + cos πs)/2, clustered
     /// at both edges. Logarithmic: from λ_max down to the 10⁻⁶ quantile of the continuous part,
-    /// t = t_max − (t_max − t_min)(1 − cos(πs/2)), clustered at the upper edge; both ends
-    /// clustered when the support has a positive lower edge.
+    /// t = t_max − (t_max − t_min)(1 − cos(πs/2)), clustered at the upper edge; down to a
+    /// positive lower edge within a decade below that quantile, with both ends clustered.
     func densityGrid(_ analysis: any SolvedSpectrum, points n: Int, scale: DensityScale) throws -> [Double] {
         let tMax = analysis.logUpperEdge
         let reachesZero = analysis.reachesZero
@@ -192,10 +192,14 @@ public struct JacobianSpectrum: Sendable {
                 return x > 0 ? log(x) : log(b) - 40 * log(10)
             }.map { min($0, tMax) }
         case .log:
-            let tMin = reachesZero ? try analysis.logQuantile(1e-6) : lowestEdge
+            // Down to the 10⁻⁶ quantile, or to a positive lower edge within a decade below it
+            // (then clustered there too); a lower edge far below holds too little to draw.
+            let floor = try analysis.logQuantile(1e-6)
+            let tMin = reachesZero ? floor : max(lowestEdge, floor - log(10))
+            let bottomEdge = !reachesZero && tMin == lowestEdge
             return (0..<n).map { i in
                 let s = Double(i) / Double(n - 1)
-                let shape = reachesZero ? 1 - cos(.pi * s / 2) : (1 - cos(.pi * s)) / 2
+                let shape = bottomEdge ? (1 - cos(.pi * s)) / 2 : 1 - cos(.pi * s / 2)
                 return tMax - (tMax - tMin) * shape
             }
         }
