@@ -79,7 +79,7 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
             ? Foundation.log(atoms.last.map { max($0.location, .leastNormalMagnitude) } ?? 1)
             : logSigmaW2 + pieces.map(\.logGMax).max()!
         let logGMin = pieces.map(\.logGMin).min() ?? -.infinity
-        reachesZero = logGMin == -.infinity
+        reachesZero = !pieces.isEmpty && logGMin == -.infinity
         if !reachesZero || pieces.isEmpty {
             logLowerEdge = logSigmaW2 + logGMin
         } else {
@@ -152,9 +152,12 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
         guard hasContinuousPart else { throw NumericalError.noSolution("the spectrum has no continuous part") }
         let target = p * continuousMass
         let f: (Double) -> Double = { t in Self.continuousCDF(pieces, logG: t - logSigmaW2, q: q, activation: activation) - target }
-        let a = logLowerEdge, b = logUpperEdge, fa = f(a)
+        // F at the upper edge is the whole continuous mass by definition (t − log σ_w² may round
+        // below the top of g, where a quadratic maximum has lost ~√ε of the mass).
+        let a = logLowerEdge, b = logUpperEdge, fa = f(a), fb = continuousMass - target
         if fa >= 0 { return a }
-        return RootFinding.illinois(f, a, fa, b, f(b), maxIterations: 200) { a, b in abs(a - b) <= 1e-13 * max(1, abs(a)) }
+        if fb <= 0 { return b }
+        return RootFinding.illinois(f, a, fa, b, fb, maxIterations: 200) { a, b in abs(a - b) <= 1e-13 * max(1, abs(a)) }
     }
 
     /// The density integrated in t between the critical values t_c (the ends of the pieces'
@@ -166,6 +169,7 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
     /// known to ~ε, so a root at distance d from t_c is off by ~ε/d relative at a quadratic
     /// critical point) and the asymptotic spikes lie below the resolution of t.
     public func densityMoments(count: Int, logFirstMoment: Double) throws -> (mass: Double, normalizedMoments: [Double]) {
+        guard !pieces.isEmpty else { return (0, [Double](repeating: 0, count: count)) }
         let ends = pieces.flatMap { [$0.logGA, $0.logGB] }.map { $0 + logSigmaW2 }
             .filter { $0 > logLowerEdge && $0 < logUpperEdge } + [logLowerEdge, logUpperEdge]
         let breaks = Array(Set(ends)).sorted()
@@ -182,7 +186,12 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
                 add(t, 0.5 * (b - a) * weight * logDensity(t))
             }
         }
-        let cdf: (Double) -> Double = { t in Self.continuousCDF(pieces, logG: t - logSigmaW2, q: q, activation: activation) }
+        // At the outer edges F is known exactly (0 and the continuous mass), whatever the rounding.
+        let cdf: (Double) -> Double = { t in
+            if t >= logUpperEdge { return continuousMass }
+            if t <= logLowerEdge && !reachesZero { return 0 }
+            return Self.continuousCDF(pieces, logG: t - logSigmaW2, q: q, activation: activation)
+        }
         for (t1, t2) in zip(breaks, breaks.dropFirst()) {
             let graded = min(1, 0.5 * (t2 - t1))
             let inner = max(1, Int((t2 - t1 - 2 * graded).rounded(.up)))

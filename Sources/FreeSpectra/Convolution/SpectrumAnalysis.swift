@@ -108,12 +108,13 @@ public struct SpectrumAnalysis: Sendable {
 
     /// Whether the continuous part reaches down to λ = 0 (its lowest interval is open): the
     /// density is still positive where the skeleton ends, and 0 is not excluded a priori. It is
-    /// excluded for square orthogonal layers whose slope laws are bounded away from 0: the
+    /// excluded for square orthogonal layers whose slope laws are bounded away from 0 (inf D² above
+    /// 1e-24 sup D²: a zero of φ′ located by bisection leaves D² ~ 1e-33 there, SiLU, GELU): the
     /// support then lies in [Π σ_w² inf D², Π σ_w² sup D²], and the skeleton ends only because
     /// less than 1e-12 of the mass is left below (tanh at q* = 1e-5: D² ≥ 0.998).
     public var reachesZero: Bool {
         let boundedAwayFromZero = product.isSquare && product.gaussianCount == 0
-            && product.slopeGroups.allSatisfy { $0.law.supportHull.lowerBound > 0 }
+            && product.slopeGroups.allSatisfy { $0.law.supportHull.lowerBound > 1e-24 * $0.law.supportHull.upperBound }
         return (skeleton.last?.logDensity ?? 0) > 0 && !boundedAwayFromZero
     }
 

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Shared by the two computations of a smooth slope law: the lifted contour of
 /// `DerivativeSquaredLaw` (which must return to the axis at the critical points) and the
-/// direct push-forward `SlopeLawPushForward` (monotone pieces between them).
+/// direct push-forward `SingleOrthogonalLayerSpectrum` (monotone pieces between them).
 struct SlopeProfile {
     let activation: any Activation
     let q: Double

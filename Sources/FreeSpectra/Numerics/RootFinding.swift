@@ -40,7 +40,8 @@ extension RootFinding {
     /// is kept twice, which restores superlinear convergence), with a bisection after every
     /// step that does not halve the bracket, so the bracket at least halves every two steps.
     ///
-    /// Returns a point where f is exactly 0, or the midpoint of the bracket once
+    /// Returns a or b when f vanishes there (or, without a sign change, the end where |f| is
+    /// smaller), a point where f is exactly 0, or the midpoint of the bracket once
     /// `converged(a, b)` holds or after `maxIterations` evaluations (the bracket is then as
     /// small as that many steps made it; callers that need a guarantee check `converged`).
     /// Rethrows what f throws.
@@ -48,7 +49,13 @@ extension RootFinding {
         _ f: (Double) throws -> Double, _ a: Double, _ fa: Double, _ b: Double, _ fb: Double,
         maxIterations: Int, until converged: (Double, Double) -> Bool
     ) rethrows -> Double {
+        if fa == 0 { return a }
+        if fb == 0 { return b }
+        // Without a sign change (or with NaN) there is nothing to refine: the better end.
+        guard (fa > 0) != (fb > 0), !fa.isNaN, !fb.isNaN else { return abs(fa) <= abs(fb) ? a : b }
         var (a, fa, b, fb) = (a, fa, b, fb)
+        // The sign at b, kept apart from fb, which the Illinois halving may shrink to 0.
+        let positiveAtB = fb > 0
         var side = 0, bisect = false
         for _ in 0..<maxIterations {
             let width = abs(b - a)
@@ -57,7 +64,7 @@ extension RootFinding {
             if !(c > min(a, b) && c < max(a, b)) { c = 0.5 * (a + b) }
             let fc = try f(c)
             if fc == 0 { return c }
-            if (fc > 0) == (fb > 0) {
+            if (fc > 0) == positiveAtB {
                 b = c; fb = fc
                 if side == -1 { fa /= 2 }
                 side = -1
