@@ -69,16 +69,22 @@ public struct SpectrumAnalysis: Sendable {
             last = p
             t -= h
             peakDensity = max(peakDensity, p.logDensity)
-            if dF < 0.003 && ratio < 1.15 { h = min(h * 1.5, 4) }
+            // Steps grow to 4 in t, or to 0.1 % of the distance from the edge: deep spectra span
+            // ~10⁵ units of t (GELU at q* = 8, L = 10 000) and would otherwise exhaust the step
+            // budget; the dF and density-ratio tests above still bound every step.
+            if dF < 0.003 && ratio < 1.15 { h = min(h * 1.5, max(4, 1e-3 * (edge.logLocation - t))) }
             // Stop once the continuous part has no mass left below t: its CDF is below 1e-12
             // or, where the closed-form CDF has reached its rounding floor, the density of
             // log λ is 1e-14 of its peak and falling.
             let below = p.cdf - atomMassAtOrBelow(t)
             if below < 1e-12 * max(continuous, 1e-300) || (below < 1e-6 && p.logDensity < 1e-14 * peakDensity && peakDensity > 0) {
-                break
+                return points
             }
         }
-        return points
+        // Out of steps with mass left below: an error, not a silently truncated spectrum.
+        throw NumericalError.didNotConverge(String(
+            format: "the spectrum's skeleton used 200 000 steps and stopped at log λ = %.6g with a mass %.2g of the continuous part still below",
+            t, (last.cdf - atomMassAtOrBelow(t)) / max(continuous, 1e-300)))
     }
 
     /// log λ_max: the upper edge of the continuous part, or an atom above it (orthogonal
