@@ -66,7 +66,7 @@ struct CriticalLineCommand: ParsableCommand {
                         let (w, b) = try CriticalLine.point(activation: phi, qStar: q)
                         let slope = try MeanField(activation: phi, sigmaW: w, sigmaB: b).lengthMapSlope(q)
                         rows.append(Row(activation: phi.name, qStar: q, sigmaW: w, sigmaB: b, lengthMapSlope: slope,
-                                        note: slope > 1 + 1e-6 ? "unstable q*: a forward pass drifts away" : nil))
+                                        note: MeanField.isUnstable(lengthMapSlope: slope) ? "unstable q*: a forward pass drifts away" : nil))
                     } catch let error as NumericalError {
                         rows.append(Row(activation: phi.name, qStar: q, sigmaW: nil, sigmaB: nil, lengthMapSlope: nil, note: error.description))
                     }

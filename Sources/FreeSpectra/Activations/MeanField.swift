@@ -49,6 +49,10 @@ public struct MeanField: Sendable {
         return sigmaW * sigmaW * (try Self.expectation(a, q: q) { x in a.value(x) * a.derivative(x) * x }) / q
     }
 
+    /// Whether a fixed point with this length-map slope repels the iteration: 𝓛′ > 1 beyond the
+    /// 1e-6 of its quadrature (ReLU's marginal 𝓛′ = 1 is not unstable).
+    public static func isUnstable(lengthMapSlope slope: Double) -> Bool { slope > 1 + 1e-6 }
+
     /// χ(q) = σ_w² E[φ′(√q h)²].
     public func chi(_ q: Double) throws -> Double {
         let a = activation

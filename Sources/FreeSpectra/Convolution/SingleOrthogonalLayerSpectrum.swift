@@ -110,8 +110,16 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
     /// F(λ) = μ([0, λ]) at t = log λ, atoms included.
     func cdf(logX t: Double) -> Double {
         let atomMass = atoms.filter { $0.location == 0 || Foundation.log($0.location) <= t }.reduce(0) { $0 + $1.mass }
-        if t >= logUpperEdge { return atomMass + continuousMass }
-        return atomMass + Self.continuousCDF(pieces, logG: t - logSigmaW2, q: q, activation: activation)
+        return atomMass + continuousCDF(logX: t)
+    }
+
+    /// The continuous part's F at t = log λ. At the outer edges it is known exactly (0 below a
+    /// positive lower edge, the continuous mass at and above the upper edge), whatever the
+    /// rounding of t − log σ_w², which at a quadratic maximum of g would lose ~√ε of the mass.
+    private func continuousCDF(logX t: Double) -> Double {
+        if t >= logUpperEdge { return continuousMass }
+        if t <= logLowerEdge && !reachesZero { return 0 }
+        return Self.continuousCDF(pieces, logG: t - logSigmaW2, q: q, activation: activation)
     }
 
     /// λρ(λ), the density of log λ, at t = log λ.
@@ -151,10 +159,8 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
         guard p > 0, p < 1 else { throw NumericalError.invalidArgument("quantile level must be in (0, 1), got \(p)") }
         guard hasContinuousPart else { throw NumericalError.noSolution("the spectrum has no continuous part") }
         let target = p * continuousMass
-        let f: (Double) -> Double = { t in Self.continuousCDF(pieces, logG: t - logSigmaW2, q: q, activation: activation) - target }
-        // F at the upper edge is the whole continuous mass by definition (t − log σ_w² may round
-        // below the top of g, where a quadratic maximum has lost ~√ε of the mass).
-        let a = logLowerEdge, b = logUpperEdge, fa = f(a), fb = continuousMass - target
+        let f: (Double) -> Double = { t in continuousCDF(logX: t) - target }
+        let a = logLowerEdge, b = logUpperEdge, fa = f(a), fb = f(b)
         if fa >= 0 { return a }
         if fb <= 0 { return b }
         return RootFinding.illinois(f, a, fa, b, fb, maxIterations: 200) { a, b in abs(a - b) <= 1e-13 * max(1, abs(a)) }
@@ -186,12 +192,6 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
                 add(t, 0.5 * (b - a) * weight * logDensity(t))
             }
         }
-        // At the outer edges F is known exactly (0 and the continuous mass), whatever the rounding.
-        let cdf: (Double) -> Double = { t in
-            if t >= logUpperEdge { return continuousMass }
-            if t <= logLowerEdge && !reachesZero { return 0 }
-            return Self.continuousCDF(pieces, logG: t - logSigmaW2, q: q, activation: activation)
-        }
         for (t1, t2) in zip(breaks, breaks.dropFirst()) {
             let graded = min(1, 0.5 * (t2 - t1))
             let inner = max(1, Int((t2 - t1 - 2 * graded).rounded(.up)))
@@ -207,7 +207,7 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
                     integrate(min(a, b), max(a, b))
                     far /= 2
                 }
-                add(end, abs(cdf(end + direction * far) - cdf(end)))
+                add(end, abs(continuousCDF(logX: end + direction * far) - continuousCDF(logX: end)))
             }
         }
         return (mass, moments)

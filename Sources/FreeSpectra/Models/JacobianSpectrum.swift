@@ -86,7 +86,7 @@ public struct JacobianSpectrum: Sendable {
         slopeLaw = law
         let chi = sigmaW * sigmaW * law.moments[0]
         let slope = q > 0 && q.isFinite ? try MeanField(activation: activation, sigmaW: sigmaW, sigmaB: sigmaB).lengthMapSlope(q) : nil
-        if let s = slope, s > 1 + 1e-6, note == nil {
+        if let s = slope, MeanField.isUnstable(lengthMapSlope: s), note == nil {
             note = String(format: "q* = %g is an unstable fixed point of the length map (𝓛′(q*) = %.4g > 1): in a real forward pass q^l drifts away from q* within ~%.3g layers, so this spectrum (slopes at q* in every layer) is that of a network held at q*, e.g. renormalised each layer (Monte Carlo: --mode independent)",
                           q, s, 1 / log(s))
         }
