@@ -67,6 +67,31 @@ import Testing
         }
     }
 
+    /// Φ(z) off the real axis (GELU's complex φ′, on the lifted contour) keeps its relative
+    /// accuracy deep in the left tail, against the asymptotic series
+    /// Φ(z) = ϕ(z)/(−z) Σ_k (−1)^k (2k − 1)!!/z^{2k}, summed to its smallest term (below 1e-17
+    /// relative for |z| ≥ 12, where the series is effectively exact). The Taylor series in iy
+    /// used to stop at an absolute 1e-18, i.e. after 5 terms at x = −23 (Φ ~ 1e-117), with an
+    /// error of ~1e-7 relative. Both sides round z²/2 (~450 at |z| = 30) before exp, ~1e-13
+    /// relative each: 1e-12.
+    @Test func normalCDFOffTheAxisIsRelativelyAccurateInTheTail() {
+        for z in [Complex(-12.0, 0.02), Complex(-23.0, 0.01), Complex(-23.0, -0.01), Complex(-30.0, 0.008)] {
+            let pdf = Complex.exp(-(z * z) / 2) / Complex((2 * Double.pi).squareRoot())
+            var sum = Complex<Double>(1), term = Complex<Double>(1)
+            let inverseSquare = 1 / (z * z)
+            for k in 1...200 {
+                let next = term * Complex(-Double(2 * k - 1)) * inverseSquare
+                if next.length >= term.length { break }
+                term = next
+                sum = sum + term
+                if term.length < 1e-18 { break }
+            }
+            let expected = pdf / (-z) * sum
+            let computed = normalCDF(complex: z)
+            #expect((computed - expected).length <= 1e-12 * expected.length, "Φ(\(z)) = \(computed) vs \(expected)")
+        }
+    }
+
     /// ξ = −1/log χ: +∞ on the critical line even when χ is 1 only to rounding.
     @Test func depthScaleIsInfiniteAtCriticality() throws {
         #expect(MeanField.depthScale(chi: 1) == .infinity)

@@ -121,6 +121,42 @@ import Testing
         }
     }
 
+    /// Far below the law's poles (the bottom of deep spectra, where the walk puts u at up to
+    /// ~1e-300 just above the negative axis) the representation must stay physical and exact:
+    /// (a) Im(1 + M(u)) < 0 for u = r e^{i(π − 10⁻⁴)}, as E[u/(u − D²)] has for every u in the
+    /// upper half-plane — lifted contour ends gave the far-tail weights an imaginary part
+    /// (GELU at q = 8: Im > 0 below r ~ 1e-230, where the walk left its branch);
+    /// (b) Im H(−r + i0) = Im E log(1 + D²/r) = 0 to rounding (1e-13), which is Im E log D² of
+    /// the quadrature: it enters the CDF of an L-layer product times L/π, and the 8-point rule
+    /// next to a zero of φ′ (log singularity) left −5.7e-10 (1.8e-6 of the mass at L = 10 000)
+    /// before the panels were graded to 1e-16 there; (c) Re H(−r) + log r = E log D² against
+    /// GSL's adaptive quadrature on the real line, 1e-9 (GSL's own accuracy at the log
+    /// singularity; the old rule was 2.3e-9 off for GELU at q = 8).
+    @Test(arguments: [("gelu", 8.0), ("gelu", 1.0), ("silu", 1.0), ("silu", 100.0), ("tanh", 0.5)])
+    func farBelowThePolesTheLawStaysExact(name: String, q: Double) throws {
+        let activation = try Activations.named(name)
+        let law = try DerivativeSquaredLaw(activation: activation, q: q)
+        let angle = Double.pi - 1e-4
+        // Near and below the smallest pole the discrete law has no mass left and
+        // 1 + M(u) → −u Σ c_k/x_k, whose phase is that of the innermost poles beside a zero of
+        // φ′ (8.7e-35 for GELU at q = 1, where E[1/D²] = ∞): Im(1 + M) against GSL at
+        // δ = 10⁻⁴ is right to 0.01 % at |u| = 1e-20, 1.4 % at 1e-25, of the wrong sign at
+        // 1e-30. Only |u| ≥ 1e6 × the smallest pole is asserted.
+        let smallestPole = law.poles.map(\.length).min()!
+        for exponent in stride(from: -20.0, through: -300.0, by: -10.0) where pow(10, exponent) >= 1e6 * smallestPole {
+            let r = pow(10, exponent)
+            let u = Complex(r * cos(angle), r * sin(angle))
+            let complement = law.momentTransformWithComplement(u).complement
+            #expect(complement.imaginary < 0, "\(name) q = \(q): Im(1 + M) = \(complement.imaginary) at |u| = 1e\(exponent)")
+        }
+        let r = 1e-300
+        #expect(abs(law.logPotentialImaginary(Complex(-r, 0))) <= 1e-13, "\(name) q = \(q): Im H(−1e-300)")
+        let sq = q.squareRoot()
+        let logMoment = try Quadrature.gaussianExpectation({ h in 2 * log(abs(activation.derivative(sq * h))) }, breakpoints: [])
+        let fromPoles = law.logPotential(Complex(-r, 0)).real + log(r)
+        #expect(abs(fromPoles - logMoment) <= 1e-9, "\(name) q = \(q): E log D² = \(fromPoles) vs GSL \(logMoment)")
+    }
+
     /// Where φ′² underflows Double with probability above 1e-12 (erf at q = 64: a mass
     /// 0.016 below 1e-308) the law is refused with the reason, instead of a stalled walk.
     @Test func underflowingSlopesAreRefused() throws {

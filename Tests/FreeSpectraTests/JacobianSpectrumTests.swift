@@ -361,6 +361,21 @@ func linearGaussianUpperEdge(depth: Int) throws {
     }
 }
 
+extension JacobianDeepNetworkTests {
+    /// GELU at q* = 8, L = 10 000 (~10 s per ensemble): its slopes' left tail puts 1.8e-6 of
+    /// the mass over ~5·10⁶ units of log λ down to λ ~ 10^{−2.5·10⁶}, where the walk sees u far
+    /// below the law's poles. This stalled (lifted contour ends, see DerivativeSquaredLawTests)
+    /// and, once past that, lost 1.8e-6 of the mass (quadrature at the zero of φ′). Same
+    /// tolerances as above; observed 1.6e-12.
+    @Test(arguments: [WeightEnsemble.gaussian, .orthogonal])
+    func geluFarTailAtDepthTenThousand(weights: WeightEnsemble) throws {
+        let model = try JacobianSpectrum(activation: GELU(), weights: weights, depth: 10_000, point: .critical(qStar: 8))
+        let prediction = try model.predict(points: 50)
+        #expect(abs(prediction.check.totalMass - 1) <= 1e-6)
+        #expect(prediction.check.momentRelativeErrors.allSatisfy { $0 <= 1e-6 })
+    }
+}
+
 @Suite struct JacobianBadInputTests {
     @Test func rejectsBadInput() {
         #expect(throws: NumericalError.self) { try JacobianSpectrum(activation: Tanh(), weights: .gaussian, depth: 0, point: .critical(qStar: 0.5)) }

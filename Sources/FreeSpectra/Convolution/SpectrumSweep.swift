@@ -208,8 +208,13 @@ struct BranchWalker {
         // On the real branch (gaps, below the support) Im w is rounding noise of order
         // 1e-40, and where a smooth slope law thins out like a Gaussian tail (GELU, SiLU at
         // small q) the true Im w falls below the rounding of w itself and flickers around
-        // 1e-16 |w|: anything below 1e-13 |w| is taken as zero so band edges are seen cleanly.
-        let density = -s.w.imaginary > 1e-13 * s.w.length ? -s.w.imaginary / .pi : 0
+        // 1e-16 |w|: anything below 1e-13 of the scale of w is taken as zero so band edges are
+        // seen cleanly. That scale is |w| at the top but |1 + w| = |v| at the bottom, where v is
+        // carried to full relative accuracy: GELU at q* = 8, L = 10 000 has a tail of 1.8e-6 of
+        // the mass over 4.5·10⁶ units of log λ with λρ ~ 1e-13, i.e. Im w ~ 1e-13 but
+        // Im v/|v| ~ 2e-5 (measured against |w| it was cut, and the walk then stalled in the
+        // "gap").
+        let density = -s.w.imaginary > 1e-13 * product.scaleOfW(s) ? -s.w.imaginary / .pi : 0
         return SpectralPoint(logX: t, logDensity: density,
                              tail: includeCDF ? min(1, max(0, product.tailMass(s))) : .nan, state: s)
     }
