@@ -153,10 +153,12 @@ public struct NonlinearGram: SpectralMeasure {
     private let spread: Double
     /// At a hard edge at 0 (support starting at 0): below `cutoff` = 1e-7·λ_max, where the
     /// quartic's roots cluster at P = 1 − 1/ψ (t → ∞) and lose accuracy, ρ is continued as
-    /// ρ = x^{−α}(A + B x^β), with α = 2/3, β = 1/3 for linear f at n₀ = n₁ = m (two square
-    /// Wisharts, Fuss–Catalan edge) and α = β = 1/2 otherwise (a square sample-covariance
-    /// edge), A and B fitted to ρ at cutoff and 100·cutoff.
-    private var hardEdge: (cutoff: Double, alpha: Double, beta: Double, a: Double, b: Double)? = nil
+    /// ρ = x^{−α}(A + B x^β + C x^{2β}), with α = 2/3, β = 1/3 for linear f at n₀ = n₁ = m (two
+    /// square Wisharts, Fuss–Catalan edge) and α = β = 1/2 otherwise (a square sample-covariance
+    /// edge), A, B, C interpolating ρ at cutoff, 10·cutoff and 100·cutoff. (Two terms fitted at
+    /// cutoff and 100·cutoff left 1.7e-8 of the mass for erf at φ = ψ = 0.5, whose bump near 0
+    /// holds half the spectrum: the x^{2β} term is 1e-5 of A there.)
+    private var hardEdge: (cutoff: Double, alpha: Double, beta: Double, a: Double, b: Double, c: Double)? = nil
 
     /// δ = η − ζ, the weight of the nonlinear (noise-like) part.
     public var delta: Double { eta - zeta }
@@ -198,12 +200,19 @@ public struct NonlinearGram: SpectralMeasure {
         self.spread = m1 + 8 * max(m2 - m1 * m1, 0).squareRoot()
         self.support = try computeSupport()
         if let first = support.first, first.lowerBound == 0 {
-            let c0 = 1e-7 * first.upperBound, c1 = 100 * c0
+            // 1e-7 λ_max as documented (the first interval's end was used: 4e-14 when two
+            // spurious edges cut it at 4e-7, where ρ in Double is already wrong by ×71), kept
+            // two decades inside a narrow first band.
+            let c0 = 1e-7 * min(support.last!.upperBound, 1e3 * first.upperBound)
             let (alpha, beta) = linear && phi == 1 && psi == 1 ? (2.0 / 3, 1.0 / 3) : (0.5, 0.5)
-            let y0 = density(c0) * pow(c0, alpha), y1 = density(c1) * pow(c1, alpha)
-            let b = (y1 - y0) / (pow(c1, beta) - pow(c0, beta))
-            let a = y0 - b * pow(c0, beta)
-            if a.isFinite, b.isFinite, a > 0 { hardEdge = (c0, alpha, beta, a, b) }
+            // Quadratic interpolation in s = x^β through the three points (divided differences).
+            let xs = [c0, 10 * c0, 100 * c0]
+            let ss = xs.map { pow($0, beta) }, ys = xs.map { density($0) * pow($0, alpha) }
+            let d01 = (ys[1] - ys[0]) / (ss[1] - ss[0]), d12 = (ys[2] - ys[1]) / (ss[2] - ss[1])
+            let c = (d12 - d01) / (ss[2] - ss[0])
+            let b = d01 - c * (ss[0] + ss[1])
+            let a = ys[0] - b * ss[0] - c * ss[0] * ss[0]
+            if a.isFinite, b.isFinite, c.isFinite, a > 0 { hardEdge = (c0, alpha, beta, a, b, c) }
         }
         self.table = try support.map { try CDFTable(interval: $0, density: self.density) }
         let mass = table.reduce(0) { $0 + $1.mass } + (atoms.first?.mass ?? 0)
@@ -459,10 +468,13 @@ public struct NonlinearGram: SpectralMeasure {
 
     /// ρ(x) = −Im G(x + i0)/π = −ψ Im P/(πx) for x inside the support, 0 outside (the atom at
     /// 0 is excluded); NaN if the root selection fails. Within 1e-7·λ_max of a hard edge at 0
-    /// the fitted edge law x^{−α}(A + Bx^β) is used instead (see `hardEdge`).
+    /// the fitted edge law x^{−α}(A + Bx^β + Cx^{2β}) is used instead (see `hardEdge`).
     public func density(_ x: Double) -> Double {
         guard x > 0, support.contains(where: { $0.contains(x) }) else { return 0 }
-        if let e = hardEdge, x < e.cutoff { return pow(x, -e.alpha) * max(0, e.a + e.b * pow(x, e.beta)) }
+        if let e = hardEdge, x < e.cutoff {
+            let s = pow(x, e.beta)
+            return pow(x, -e.alpha) * max(0, e.a + s * (e.b + s * e.c))
+        }
         guard let p = try? physicalPInSupport(x) else { return .nan }
         return max(0, -psi * p.imaginary / (.pi * x))
     }
@@ -538,9 +550,10 @@ public struct NonlinearGram: SpectralMeasure {
 
     /// The support edges are branch points of P(t): real t > 0 where the quartic has a double
     /// root, F = ∂F/∂P = 0. F is quadratic in t (F = At² + Bt + C), so eliminating t by the
-    /// resultant of F and F_P gives a polynomial in P of degree ≤ 9:
-    /// Res = (AC′ − A′C)² − (AB′ − A′B)(BC′ − B′C) (for δζ = 0: BC′ − B′C). Each root P*
-    /// gives t* = (AC′ − A′C)/(A′B − AB′) (for δζ = 0: −C/B), polished by Newton on the 2 × 2
+    /// resultant of F and F_P, Res = (AC′ − A′C)² − (AB′ − A′B)(BC′ − B′C), a polynomial in P
+    /// of degree 9 with the exact factor δζR² (see `edgeCandidates`), so the quintic
+    /// δζU² − VW is solved (for δζ = 0: the cubic BC′ − B′C). Each root P* gives
+    /// t* = (AC′ − A′C)/(A′B − AB′) = U/(−RV) (for δζ = 0: −C/B), polished by Newton on the 2 × 2
     /// system; z* = 1/(ψt*) for real t* > 0 are the candidate edges. Together with 0 (a hard
     /// edge when n₁ = m or, for linear f, n₀ = min(n₁, m)), they cut (0, ∞) into intervals,
     /// each in the support iff the physical P at its midpoint is not real.
@@ -582,19 +595,24 @@ public struct NonlinearGram: SpectralMeasure {
         let r: [Double] = [a0, a1, a2], rp: [Double] = [a1, 2 * a2]
         let dz = delta * zeta
         let zp: [Double] = [delta, zeta]
-        let a = Poly.scale(Poly.multiply(r, r), dz)
+        // F = At² + Bt + C with A = δζR², B = −(ζP + δ)R, C = P − 1.
         let b = Poly.scale(Poly.multiply(zp, r), -1)
         let c: [Double] = [-1, 1]
-        let ap = Poly.scale(Poly.multiply(r, rp), 2 * dz)
         let bp = Poly.scale(Poly.add(Poly.scale(r, zeta), Poly.multiply(zp, rp)), -1)
         let cp: [Double] = [1]
         let quadratic = dz > 0
         let resultant: [Double]
+        // With δζ > 0 the factor δζR² divides out exactly: AC′ − A′C = δζ R U and
+        // AB′ − A′B = δζ R² V, with U = R − 2R′(P − 1) and V = (ζP + δ)R′ − ζR, so
+        // Res = δζ R² (δζ U² − V W), W = BC′ − B′C, and t* = U/(−R V). Solving the degree-9
+        // resultant instead put a 6-fold root at P = −1 when φ = ψ (R² = φ⁴(P + 1)⁴ times a
+        // double root of the rest), which Double splits by ε^{1/6} ≈ 3e-3 into two real
+        // "edges" near 4e-7 (erf, φ = ψ = 0.5: mass 1.0001).
+        let u = Poly.add(r, Poly.scale(Poly.multiply(rp, c), -2))
+        let v = Poly.add(Poly.multiply(zp, rp), Poly.scale(r, -zeta))
         if quadratic {
-            let u = Poly.add(Poly.multiply(a, cp), Poly.scale(Poly.multiply(ap, c), -1))
-            let v = Poly.add(Poly.multiply(a, bp), Poly.scale(Poly.multiply(ap, b), -1))
             let w = Poly.add(Poly.multiply(b, cp), Poly.scale(Poly.multiply(bp, c), -1))
-            resultant = Poly.add(Poly.multiply(u, u), Poly.scale(Poly.multiply(v, w), -1))
+            resultant = Poly.add(Poly.scale(Poly.multiply(u, u), dz), Poly.scale(Poly.multiply(v, w), -1))
         } else {
             resultant = Poly.add(Poly.multiply(b, cp), Poly.scale(Poly.multiply(bp, c), -1))
         }
@@ -607,9 +625,7 @@ public struct NonlinearGram: SpectralMeasure {
             if pPhi.length <= 1e-6 * max(1, phi * root.length) || pPsi.length <= 1e-6 * max(1, psi * root.length) { continue }
             var t: Complex<Double>
             if quadratic {
-                let num = Poly.evaluate(a, root) * Poly.evaluate(cp, root) - Poly.evaluate(ap, root) * Poly.evaluate(c, root)
-                let den = Poly.evaluate(ap, root) * Poly.evaluate(b, root) - Poly.evaluate(a, root) * Poly.evaluate(bp, root)
-                t = num / den
+                t = Poly.evaluate(u, root) / -(Poly.evaluate(r, root) * Poly.evaluate(v, root))
             } else {
                 t = -Poly.evaluate(c, root) / Poly.evaluate(b, root)
             }
@@ -678,14 +694,26 @@ struct CDFTable: Sendable {
             return density(x) * w * k * pow(u, k - 1) * sin(theta) / 2
         }
         let rule = GaussLegendreRule(points: 8)
+        func gauss(_ lo: Double, _ hi: Double) -> Double {
+            zip(rule.nodes, rule.weights).reduce(0) { $0 + $1.1 * integrand(lo + (hi - lo) * ($1.0 + 1) / 2) } * (hi - lo) / 2
+        }
+        // Each cell is halved until its two halves agree with it to 1e-11 of the mass (at most
+        // 2.6e-9 over 256 cells): a soft edge just above 0 (erf at φ = 0.5, ψ = 0.49: edge
+        // 7.6e-6, a bump of width ~1e-5 inside the first cell of [7.6e-6, 3.9]) cost 2.8e-7 of
+        // the mass with one 8-point rule per cell. The depth is bounded (12) because ρ in Double
+        // is noisy close to a hard edge: 1e-14 refined to the bottom there (5 min for ψ = 0.501),
+        // 1e-10 relative made erf at φ = ψ = 0.5 take 3 s instead of 0.06 s.
+        func adaptive(_ lo: Double, _ hi: Double, _ whole: Double, _ depth: Int) -> Double {
+            let mid = (lo + hi) / 2
+            let left = gauss(lo, mid), right = gauss(mid, hi)
+            if depth >= 12 || abs(left + right - whole) <= 1e-11 { return left + right }
+            return adaptive(lo, mid, left, depth + 1) + adaptive(mid, hi, right, depth + 1)
+        }
         var values = [0.0], slopes = [integrand(1e-6 * h)]
         for j in 0..<cells {
             let lo = Double(j) * h
-            var cell = 0.0
-            for (node, weight) in zip(rule.nodes, rule.weights) {
-                cell += weight * integrand(lo + h * (node + 1) / 2)
-            }
-            values.append(values[j] + cell * h / 2)
+            let cell = adaptive(lo, lo + h, gauss(lo, lo + h), 0)
+            values.append(values[j] + cell)
             slopes.append(integrand(j + 1 == cells ? .pi - 1e-6 * h : lo + h))
         }
         guard values.allSatisfy(\.isFinite), slopes.allSatisfy(\.isFinite) else {
