@@ -107,10 +107,11 @@ struct JacobianCommand: ParsableCommand {
                 for L in depths {
                     let model = try JacobianSpectrum(activation: phi, weights: ensemble, depth: L, point: point,
                                                      widthRatios: widthRatios?.values)
-                    let prediction = try model.predict(points: points, scale: scale, evaluations: at?.values ?? [])
+                    let solved = try model.solve()
+                    let prediction = try model.predict(points: points, scale: scale, evaluations: at?.values ?? [], solved: solved)
                     var result = JacobianResult(prediction: prediction, monteCarlo: nil)
                     if monteCarlo.monteCarloEnabled {
-                        result.monteCarlo = try monteCarlo.run(model: model, prediction: prediction)
+                        result.monteCarlo = try monteCarlo.run(model: model, prediction: prediction, solved: solved)
                     }
                     results.append(result)
                 }

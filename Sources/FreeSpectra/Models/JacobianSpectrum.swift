@@ -117,13 +117,15 @@ public struct JacobianSpectrum: Sendable {
     /// The full prediction: moments, atoms, support, λ_max, quantiles, the density on a grid
     /// of `points` points (`scale` nil chooses logarithmic when the continuous part spans
     /// more than three decades between its 1 % quantile and λ_max), values at `evaluations`,
-    /// and a verdict on dynamical isometry.
-    public func predict(points: Int = 200, scale: DensityScale? = nil, evaluations: [Double] = []) throws -> JacobianPrediction {
+    /// and a verdict on dynamical isometry. `solved` is this model's `solve()` when the caller
+    /// already has it (the CLI's Monte Carlo comparison reads its CDF too); nil solves here.
+    public func predict(points: Int = 200, scale: DensityScale? = nil, evaluations: [Double] = [],
+                        solved: (any SolvedSpectrum)? = nil) throws -> JacobianPrediction {
         guard points >= 2 else { throw NumericalError.invalidArgument("points must be at least 2, got \(points)") }
         for x in evaluations where !(x.isFinite && x >= 0) {
             throw NumericalError.invalidArgument("evaluation points must be finite and ≥ 0, got \(x)")
         }
-        let analysis = try solve()
+        let analysis = try solved ?? solve()
         let (logM1, normalized) = try product.normalizedMoments(count: 4)
         let moments = normalized.enumerated().map { exp(Double($0.offset + 1) * logM1) * $0.element }
         let normalizedVariance = normalized[1] - 1

@@ -40,8 +40,9 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
         }
     }
 
-    /// Samples the network of `model`, compares with `prediction`, and writes eigenvalues.
-    func run(model: JacobianSpectrum, prediction: JacobianPrediction) throws -> JacobianMonteCarloReport {
+    /// Samples the network of `model`, compares with `prediction` (and the CDF of `solved`, the
+    /// spectrum it was read from), and writes eigenvalues.
+    func run(model: JacobianSpectrum, prediction: JacobianPrediction, solved analysis: any SolvedSpectrum) throws -> JacobianMonteCarloReport {
         let field = prediction.meanField
         let configuration = NetworkSamplingConfiguration(
             activation: model.activation, weights: model.weights, depth: model.depth, width: width,
@@ -58,7 +59,6 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
         let (clamped, floor) = clampedToResolution(result.eigenvalues)
         let spectrum = try EmpiricalSpectrum(samples: clamped)
         // The theory CDF at exactly the points the KS statistic asks for, solved in one sweep.
-        let analysis = try model.solve()
         let resolution = prediction.atoms.contains { $0.location > 0 } ? 1e-9 : 0
         var queries: [Double] = []
         for x in spectrum.pooled { queries.append(x + resolution * abs(x)); queries.append((x - resolution * abs(x)).nextDown) }
