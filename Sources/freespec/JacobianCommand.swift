@@ -43,6 +43,11 @@ struct JacobianCommand: ParsableCommand {
     @Option(name: .customLong("q-star"), parsing: .unconditional, help: "Put the network on its critical line χ = 1 with this fixed point q* > 0.")
     var qStar: Double?
 
+    @Option(name: .customLong("input-length"), parsing: .unconditional, help: ArgumentHelp(
+        "Per-unit squared length Q0 = |x⁰|²/N of the input (standardised data: 1): the spectrum is computed layer by layer from it.",
+        discussion: "q¹ = σ_w² Q0 + σ_b², q^{l+1} = σ_w² E[φ(√q^l h)²] + σ_b², and layer l has the slopes φ′(√q^l h). Without it, every layer sits at the fixed point q* when the length map has a stable q* > 0 (or on the critical line at --q-star); otherwise (q^l → 0, marginal, or growing) the answer is layer by layer from Q0 = 1 and a note says so."))
+    var inputLength: Double?
+
     @Option(parsing: .unconditional, help: "Number of density grid points (2 to 1000000).")
     var points: Int = 200
 
@@ -76,6 +81,7 @@ struct JacobianCommand: ParsableCommand {
             guard b >= 0 && b.isFinite else { throw ValidationError("--sigma-b must be a number ≥ 0, got \(b)") }
         }
         if let q = qStar, !(q > 0 && q.isFinite) { throw ValidationError("--q-star must be a positive number, got \(q)") }
+        if let q0 = inputLength, !(q0 > 0 && q0.isFinite) { throw ValidationError("--input-length must be a positive number (|x⁰|²/N; standardised data: 1), got \(q0)") }
         if let bad = depths.first(where: { $0 < 1 }) { throw ValidationError("--depth must be ≥ 1, got \(bad)") }
         if let big = depths.first(where: { $0 > 100_000 }) { throw ValidationError("--depth \(big) is beyond the supported 100000") }
         if let ratios = widthRatios?.values {
@@ -106,7 +112,7 @@ struct JacobianCommand: ParsableCommand {
             for ensemble in ensembles {
                 for L in depths {
                     let model = try JacobianSpectrum(activation: phi, weights: ensemble, depth: L, point: point,
-                                                     widthRatios: widthRatios?.values)
+                                                     inputLength: inputLength, widthRatios: widthRatios?.values)
                     let solved = try model.solve()
                     let prediction = try model.predict(points: points, scale: scale, evaluations: at?.values ?? [], solved: solved)
                     var result = JacobianResult(prediction: prediction, monteCarlo: nil)
@@ -126,13 +132,14 @@ struct JacobianCommand: ParsableCommand {
     }
 
     func table(_ results: [JacobianResult], activation: any Activation) -> String {
-        var header = ["weights", "L", "q*", "σ_w", "σ_b", "χ", "m1", "σ²", "λmax", "atoms", "κ=λmax/λ1%", "isometric", "why"]
+        let layered = results.contains { $0.prediction.meanField.trajectory != nil }
+        var header = ["weights", "L", layered ? "q¹→q^L" : "q*", "σ_w", "σ_b", "χ", "m1", "σ²", "λmax", "atoms", "κ=λmax/λ1%", "isometric", "why"]
         let withMC = results.contains { $0.monteCarlo != nil }
         if withMC { header.insert(contentsOf: ["KS", "MC"], at: 12) }
         let rows = results.map { r -> [String] in
             let p = r.prediction
             let atoms = p.atoms.isEmpty ? "none" : p.atoms.map { "\(formatNumber($0.mass))@\(formatNumber($0.location))" }.joined(separator: " ")
-            var row = [p.weights, "\(p.depth)", formatNumber(p.meanField.qStar), formatNumber(p.meanField.sigmaW),
+            var row = [p.weights, "\(p.depth)", qCell(p.meanField), formatNumber(p.meanField.sigmaW),
                        formatNumber(p.meanField.sigmaB), formatNumber(p.meanField.chi),
                        formatNumber(p.moments[0], log10Value: p.log10FirstMoment),
                        formatNumber(p.variance, log10Value: 2 * p.log10FirstMoment + log10(max(p.normalizedVariance, 1e-300))),
@@ -147,6 +154,10 @@ struct JacobianCommand: ParsableCommand {
             return row
         }
         var lines = [renderTable(header, rows)]
+        if let first = results.first?.prediction, let path = first.meanField.trajectory {
+            let last = path.q.count - 1
+            lines.append("layer by layer from |x⁰|²/N = \(formatNumber(path.inputLength)): q¹ = \(formatNumber(path.q[0], log10Value: path.log10Q[0])), q^L = \(formatNumber(path.q[last], log10Value: path.log10Q[last])) (L = \(path.q.count)); χ¹ = \(formatNumber(path.chi[0])), χ^L = \(formatNumber(path.chi[last])); m1 = Π χ_l")
+        }
         if let first = results.first?.prediction, qStar != nil {
             lines.append("critical line of \(activation.name) at q* = \(formatNumber(first.meanField.qStar)): σ_w = \(first.meanField.sigmaW), σ_b = \(first.meanField.sigmaB)")
         }
@@ -158,6 +169,14 @@ struct JacobianCommand: ParsableCommand {
             if let mc = r.monteCarlo { lines.append("MC \(r.prediction.weights) L=\(r.prediction.depth): \(mc.verdict.reason)") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The q column: q* where every layer sits at it, q¹→q^L for a layer-by-layer answer.
+    func qCell(_ field: MeanFieldSummary) -> String {
+        guard let path = field.trajectory else { return formatNumber(field.qStar) }
+        let last = path.q.count - 1
+        if last == 0 { return formatNumber(path.q[0], log10Value: path.log10Q[0]) }
+        return formatNumber(path.q[0], log10Value: path.log10Q[0]) + "→" + formatNumber(path.q[last], log10Value: path.log10Q[last])
     }
 
     func csv(_ results: [JacobianResult]) -> String {

@@ -25,6 +25,11 @@ public protocol Activation: Sendable {
     /// Half-width of the strip |Im x| < a where `derivative(complex:)` is analytic
     /// (∞ for entire functions); the contour is kept well inside it.
     var analyticStripHalfWidth: Double { get }
+    /// Whether φ(cx) = cφ(x) for every c > 0 (linear, ReLU, leaky ReLU). Then the law of
+    /// φ′(√q h)² is the same for every q > 0, and the length map is linear,
+    /// 𝓛(q) = σ_w² E[φ(h)²] q + σ_b²: the spectrum of J Jᵀ does not depend on where q^l goes.
+    /// False unless a conforming type says otherwise.
+    var isPositivelyHomogeneous: Bool { get }
 }
 
 extension Activation {
@@ -32,6 +37,7 @@ extension Activation {
     public var kinks: [Double] { [] }
     public func derivativeSquaredAtoms(q: Double) -> [(location: Double, mass: Double)]? { nil }
     public var analyticStripHalfWidth: Double { .infinity }
+    public var isPositivelyHomogeneous: Bool { false }
 }
 
 /// An activation given by closures: the way to bring any φ to the library.

@@ -9,6 +9,7 @@ public struct Linear: Activation {
     public func value(_ x: Double) -> Double { x }
     public func derivative(_ x: Double) -> Double { 1 }
     public func derivativeSquaredAtoms(q: Double) -> [(location: Double, mass: Double)]? { [(1, 1)] }
+    public var isPositivelyHomogeneous: Bool { true }
 }
 
 /// φ(x) = max(x, αx) with slope α ∈ [0, 1) for x < 0; α = 0 is ReLU.
@@ -27,6 +28,7 @@ public struct LeakyReLU: Activation {
     public func derivativeSquaredAtoms(q: Double) -> [(location: Double, mass: Double)]? {
         [(slope * slope, 0.5), (1, 0.5)]
     }
+    public var isPositivelyHomogeneous: Bool { true }
 }
 
 /// φ(x) = max(−1, min(1, x)). φ′(√q h)² is Bernoulli: 1 with probability

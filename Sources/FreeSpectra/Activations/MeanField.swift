@@ -61,7 +61,8 @@ public struct MeanField: Sendable {
 
     /// The outcome of iterating the length map.
     public enum FixedPoint: Sendable, Equatable {
-        /// A stable fixed point q* > 0 (or 0 when the map contracts to the origin).
+        /// q^l approaches q* ≥ 0 (q* = 0: the pre-activations shrink to 0, e.g. tanh at
+        /// σ_w ≤ 1, σ_b = 0, where the slopes tend to φ′(0)).
         case stable(Double)
         /// Every q is fixed (a positively homogeneous φ at σ_w² E[φ(h)²] = 1, σ_b = 0, e.g.
         /// ReLU at σ_w = √2): the slope law does not depend on q.
@@ -70,35 +71,54 @@ public struct MeanField: Sendable {
         case divergent
     }
 
-    /// The stable fixed point of the length map reached from q = 1: sign changes of 𝓛(q) − q
-    /// on a logarithmic scan of [1e-12, 1e6], refined by Brent's method; the one the
-    /// iteration from q = 1 approaches is returned.
-    public func fixedPoint() throws -> FixedPoint {
-        let f: (Double) -> Double = { q in ((try? self.lengthMap(q)) ?? .nan) - q }
-        // Marginal: 𝓛(q) = q to rounding on the whole scan.
-        let probes = [1e-6, 1e-3, 1.0, 1e3]
-        if probes.allSatisfy({ abs(f($0)) <= 1e-10 * $0 }) { return .marginal }
-        // Follow the iteration long enough to know where it heads.
-        var q = 1.0
-        for _ in 0..<200 { q = try lengthMap(q); if q > 1e8 || !q.isFinite { return .divergent } }
-        var roots: [Double] = []
-        var previous = 1e-12, fPrevious = f(previous)
-        var t = log(1e-12)
-        while t < log(1e6) {
-            t += 0.05
-            let x = exp(t), fx = f(x)
-            if (fx > 0) != (fPrevious > 0), fx.isFinite, fPrevious.isFinite, fPrevious > 0 {
-                // A crossing from above to below the diagonal: a stable fixed point.
-                roots.append(try RootFinding.brent(f, in: previous, x))
+    /// The fixed point that the iteration q^{l+1} = 𝓛(q^l) from q¹ = `start` approaches.
+    ///
+    /// 𝓛 is increasing in q (E[φ(√q h)²] grows with q for the activations in use), so the
+    /// iteration moves monotonically towards the nearest fixed point on the side where
+    /// 𝓛(q) − q points: downwards, the largest root of 𝓛(q) = q below `start` (q* = 0 when
+    /// none is found down to 1e-14·start and 𝓛(0) = 0, i.e. σ_b = 0 and φ(0) = 0: below that
+    /// the map is its linearisation σ_w² φ′(0)² q, and 𝓛(q) < q on the scan means it
+    /// contracts); upwards, the smallest root above, or divergence when there is none below
+    /// 10⁸·start. Roots are bracketed on a scan in steps of 1/4 in log q and refined by
+    /// Brent's method. A positively homogeneous φ has the closed form 𝓛(q) = g q + σ_b²,
+    /// g = σ_w² E[φ(h)²]: q* = σ_b²/(1 − g) for g < 1, marginal for g = 1 and σ_b = 0,
+    /// divergent otherwise (g = 1 within 1e-12, the rounding of the quadrature for g).
+    ///
+    /// - Throws: `invalidArgument` for a start that is not positive and finite;
+    ///   `didNotConverge` if a quadrature or Brent's method fails.
+    public func fixedPoint(from start: Double = 1) throws -> FixedPoint {
+        try require(start, "q", { $0 > 0 }, "positive and finite")
+        if activation.isPositivelyHomogeneous {
+            let gain = sigmaW * sigmaW * (try Self.expectation(activation, q: 1) { let v = self.activation.value($0); return v * v })
+            if abs(gain - 1) <= 1e-12 { return sigmaB == 0 ? .marginal : .divergent }
+            return gain < 1 ? .stable(sigmaB * sigmaB / (1 - gain)) : .divergent
+        }
+        let d: (Double) throws -> Double = { q in try self.lengthMap(q) - q }
+        let d0 = try d(start)
+        if d0 == 0 { return .stable(start) }
+        let step = 0.25
+        if d0 < 0 {
+            var previous = start
+            var q = start
+            let floor = 1e-14 * start
+            while q > floor {
+                q = max(floor, q * exp(-step))
+                if try d(q) >= 0 { return .stable(try brentRoot(d, in: q, previous)) }
+                previous = q
             }
-            previous = x; fPrevious = fx
+            // No root down to the floor: 0 itself, or a root in (0, floor) when 𝓛(0) > 0.
+            let atZero = try lengthMap(0)
+            if atZero == 0 { return .stable(0) }
+            return .stable(try brentRoot(d, in: 0, floor))
         }
-        if let best = roots.min(by: { abs(log($0 / max(q, 1e-300))) < abs(log($1 / max(q, 1e-300))) }),
-           q > 1e-10 {
-            return .stable(best)
+        var previous = start
+        var q = start
+        while q < 1e8 * start {
+            q *= exp(step)
+            if try d(q) <= 0 { return .stable(try brentRoot(d, in: previous, q)) }
+            previous = q
         }
-        if q <= 1e-10 { return .stable(0) }
-        return roots.isEmpty ? .divergent : .stable(roots[0])
+        return .divergent
     }
 
     /// ξ = −1/log χ, the depth scale (negative in the chaotic phase χ > 1, +∞ at χ = 1).
@@ -163,3 +183,21 @@ public enum CriticalLine {
         throw NumericalError.noSolution("\(a.name) has no q* with χ = 1 at σ_w = \(sigmaW) (E[φ′²] never equals 1/σ_w² = \(target))")
     }
 }
+
+/// Brent's method on a function that can throw: the first error it throws is rethrown
+/// (rather than turned into a NaN that the solver would report as a bracketing failure).
+func brentRoot(_ f: (Double) throws -> Double, in a: Double, _ b: Double, relativeTolerance: Double = 1e-14) throws -> Double {
+    var failure: Error?
+    let g: (Double) -> Double = { x in
+        guard failure == nil else { return .nan }
+        do { return try f(x) } catch { failure = error; return .nan }
+    }
+    do {
+        let root = try RootFinding.brent(g, in: a, b, relativeTolerance: relativeTolerance)
+        if let failure { throw failure }
+        return root
+    } catch {
+        throw failure ?? error
+    }
+}
+

@@ -5,8 +5,18 @@ import Foundation
 /// sigmoid in deep learning through dynamical isometry", NeurIPS 2017; "The emergence of
 /// spectral universality in deep networks", AISTATS 2018).
 ///
-/// The mean field fixes q* and χ; the slope law D² = φ′(√q* h)² and the weight law give
-/// the free product `FreeMultiplicativeProduct`, analysed by `SpectrumAnalysis`.
+/// Layer l has the slope law D_l² = φ′(√q^l h)², where q^l is the per-unit squared length of
+/// its pre-activations (`MeanField`); with the weight laws this gives the free product
+/// `FreeMultiplicativeProduct`, solved by `solve()`. Where q^l sits:
+///
+/// - on the critical line at q* (`.critical`), or at a stable fixed point q* > 0 of the length
+///   map (`.weights`): q^l = q* in every layer, the network fed an input already at its fixed
+///   point (|x⁰|²/N = (q* − σ_b²)/σ_w²);
+/// - layer by layer (`inputLength` Q0 given, or `.weights` without a positive stable fixed
+///   point: q^l → 0, marginal, or growing, with Q0 = 1, a standardised input): q¹ = σ_w² Q0 + σ_b²,
+///   q^{l+1} = 𝓛(q^l), and J Jᵀ is a product of L different factors. Layers whose q^l agree to
+///   1e-10 share one slope law (a trajectory that has reached its fixed point costs one law);
+///   a positively homogeneous φ (linear, ReLU, leaky ReLU) has one law whatever q^l does.
 public struct JacobianSpectrum: Sendable {
     /// Where the network sits in the (σ_w, σ_b) plane.
     public enum OperatingPoint: Sendable {
@@ -22,9 +32,16 @@ public struct JacobianSpectrum: Sendable {
     /// N_l/N_0 for l = 1 … L, or nil for a square network.
     public let widthRatios: [Double]?
     public let meanField: MeanFieldSummary
-    public let slopeLaw: DerivativeSquaredLaw
+    /// The slope law of each layer, bottom to top (layers that share a law share the value).
+    public let slopeLaws: [DerivativeSquaredLaw]
+    /// The slope law of the first layer (the only one when q^l is the same in every layer).
+    public var slopeLaw: DerivativeSquaredLaw { slopeLaws[0] }
     public let product: FreeMultiplicativeProduct
 
+    /// `inputLength`, when given, is Q0 = |x⁰|²/N_0, the per-unit squared length of the input
+    /// (standardised data: 1), and the spectrum is computed layer by layer from it (see the
+    /// type's documentation); with `.critical` it starts the transient towards q*.
+    ///
     /// `widthRatios`, when given, are N_l/N_0 for l = 1 … L (one per layer): W_l is N_l × N_{l−1}
     /// with entries of variance σ_w²/N_{l−1} (orthogonal: σ_w √max(1, N_l/N_{l−1}) times a Haar
     /// matrix with orthonormal rows or columns). The mean field does not depend on the widths
@@ -32,12 +49,12 @@ public struct JacobianSpectrum: Sendable {
     /// J Jᵀ on the N_L output dimensions, so its zero atom includes the rank deficit
     /// 1 − min_l N_l/N_L.
     ///
-    /// - Throws: `invalidArgument` for depth < 1, bad σ/q*, or width ratios that are not
-    ///   positive and finite or not one per layer; `noSolution` when the operating point has
-    ///   no critical point or the length map diverges for an activation whose slope law
-    ///   depends on q.
+    /// - Throws: `invalidArgument` for depth < 1, bad σ/q*/input length, or width ratios that
+    ///   are not positive and finite or not one per layer; `noSolution` when the operating point
+    ///   has no critical point, or q^l of an activation whose slope law depends on q grows past
+    ///   what its slopes can be evaluated at.
     public init(activation: any Activation, weights: WeightEnsemble, depth: Int, point: OperatingPoint,
-                widthRatios: [Double]? = nil) throws {
+                inputLength: Double? = nil, widthRatios: [Double]? = nil) throws {
         guard depth >= 1 else { throw NumericalError.invalidArgument("depth must be at least 1, got \(depth)") }
         if let ratios = widthRatios {
             guard ratios.count == depth else {
@@ -45,58 +62,121 @@ public struct JacobianSpectrum: Sendable {
             }
             for r in ratios { try require(r, "width ratio", { $0 > 0 }, "positive and finite") }
         }
+        if let q0 = inputLength { try require(q0, "input length |x⁰|²/N", { $0 > 0 }, "positive and finite") }
         self.activation = activation
         self.weights = weights
         self.depth = depth
         self.widthRatios = widthRatios
-        let sigmaW: Double, sigmaB: Double, q: Double
-        var note: String? = nil
+        let sigmaW: Double, sigmaB: Double
         switch point {
-        case .critical(let qStar):
-            (sigmaW, sigmaB) = try CriticalLine.point(activation: activation, qStar: qStar)
-            q = qStar
-        case .weights(let w, let b):
-            let field = try MeanField(activation: activation, sigmaW: w, sigmaB: b)
-            (sigmaW, sigmaB) = (w, b)
-            switch try field.fixedPoint() {
-            case .stable(let value):
-                q = value
-            case .marginal:
-                q = 1
-                note = "every q is a fixed point of the length map (marginal); the slope law does not depend on q"
-            case .divergent:
-                let scaleFree = activation.derivativeSquaredAtoms(q: 1).map { a in
-                    activation.derivativeSquaredAtoms(q: 4).map { zip(a, $0).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 } } ?? false
-                } ?? false
-                guard scaleFree else {
-                    throw NumericalError.noSolution("the length map diverges at σ_w = \(w), σ_b = \(b): q^l grows without bound, so there is no q*")
-                }
-                q = .infinity
-                note = "q^l grows without bound, but the slope law of \(activation.name) does not depend on q"
+        case .critical(let qStar): (sigmaW, sigmaB) = try CriticalLine.point(activation: activation, qStar: qStar)
+        case .weights(let w, let b): (sigmaW, sigmaB) = (w, b)
+        }
+        let field = try MeanField(activation: activation, sigmaW: sigmaW, sigmaB: sigmaB)
+        let homogeneous = activation.isPositivelyHomogeneous
+        // The fixed point the network is held at, or nil for the layer-by-layer answer.
+        var held: Double? = nil
+        var note: String? = nil
+        if inputLength == nil {
+            switch point {
+            case .critical(let qStar): held = qStar
+            case .weights:
+                if case .stable(let q) = try field.fixedPoint(from: sigmaW * sigmaW + sigmaB * sigmaB), q > 0 { held = q }
             }
         }
-        let law: DerivativeSquaredLaw
-        if q == 0 {
-            let slope = activation.derivative(0)
-            law = try DerivativeSquaredLaw(atoms: [Atom(location: slope * slope, mass: 1)], name: activation.name + "(q=0)")
-            note = "q* = 0: the preactivations vanish and every slope equals φ′(0)"
+        let q0 = inputLength ?? held.map { max(0, $0 - sigmaB * sigmaB) / (sigmaW * sigmaW) } ?? 1
+        let analysis = try field.analysis(inputLength: q0 > 0 ? q0 : 1)
+        var trajectory: LengthTrajectory? = nil
+        let qs: [Double]
+        if let q = held {
+            qs = Array(repeating: q, count: depth)
         } else {
-            law = try DerivativeSquaredLaw(activation: activation, q: q.isFinite ? q : 1)
+            let path = try field.trajectory(inputLength: q0, depth: depth)
+            trajectory = path
+            qs = path.q
+            if inputLength == nil {
+                note = "the length map has no positive stable fixed point at σ_w = \(sigmaW), σ_b = \(sigmaB) ("
+                    + Self.describe(analysis.limit) + "), so the spectrum is computed layer by layer from a standardised input, |x⁰|²/N = 1 (--input-length sets it)"
+            }
+            if homogeneous {
+                let gain = path.q.count > 1 && sigmaB == 0 ? pow(10, path.log10Q[1] - path.log10Q[0]) : nil
+                note = (note.map { $0 + "; " } ?? "") + "the slope law of \(activation.name) is the same at every q > 0, so the spectrum does not depend on where q^l goes"
+                    + (gain.map { String(format: " (q^l %@ by a factor %.4g per layer)", $0 < 1 ? "shrinks" : ($0 > 1 ? "grows" : "stays"), $0) } ?? "")
+            }
         }
-        slopeLaw = law
-        let chi = sigmaW * sigmaW * law.moments[0]
-        let slope = q > 0 && q.isFinite ? try MeanField(activation: activation, sigmaW: sigmaW, sigmaB: sigmaB).lengthMapSlope(q) : nil
-        if let s = slope, MeanField.isUnstable(lengthMapSlope: s), note == nil {
+        // Slope laws: one per distinct q^l (to 1e-10, below which the moments of two laws differ
+        // by less than the 1e-9 the tests ask of them), one in all for a homogeneous φ, the atom
+        // φ′(0)² where q^l underflows to 0.
+        var laws: [DerivativeSquaredLaw] = []
+        laws.reserveCapacity(depth)
+        if homogeneous {
+            laws = Array(repeating: try DerivativeSquaredLaw(activation: activation, q: 1), count: depth)
+        } else {
+            var representatives: [(q: Double, law: DerivativeSquaredLaw)] = []
+            for (l, q) in qs.enumerated() {
+                if let last = representatives.last, abs(q - last.q) <= 1e-10 * last.q {
+                    laws.append(last.law); continue
+                }
+                if let shared = representatives.first(where: { abs(q - $0.q) <= 1e-10 * $0.q }) {
+                    laws.append(shared.law); continue
+                }
+                let law: DerivativeSquaredLaw
+                if q == 0 {
+                    let slope = activation.derivative(0)
+                    law = try DerivativeSquaredLaw(atoms: [Atom(location: slope * slope, mass: 1)], name: activation.name + "(q=0)")
+                } else {
+                    do {
+                        law = try DerivativeSquaredLaw(activation: activation, q: q)
+                    } catch NumericalError.invalidArgument(let reason) where held == nil {
+                        // Name the layer and what moves q^l there, not only the law's q.
+                        throw NumericalError.noSolution(String(
+                            format: "layer %d of the network has pre-activations of variance q^%d = %.4g (σ_w = %g, σ_b = %g, input length %g: %@), where %@ Lower --sigma-w or --depth.",
+                            l + 1, l + 1, q, sigmaW, sigmaB, q0, Self.describe(analysis.limit), reason.hasSuffix(".") ? reason : reason + "."))
+                    }
+                }
+                representatives.append((q, law))
+                laws.append(law)
+            }
+        }
+        slopeLaws = laws
+        let qStar: Double
+        switch analysis.limit {
+        case .stable(let q): qStar = held ?? q
+        case .marginal: qStar = held ?? qs[0]
+        case .divergent: qStar = held ?? .infinity
+        }
+        let chi = sigmaW * sigmaW * laws[depth - 1].moments[0]
+        let slope = qStar > 0 && qStar.isFinite && !homogeneous ? try field.lengthMapSlope(qStar) : analysis.fixedPoints.first?.lengthMapSlope
+        if held != nil, let s = slope, MeanField.isUnstable(lengthMapSlope: s), note == nil {
             note = String(format: "q* = %g is an unstable fixed point of the length map (𝓛′(q*) = %.4g > 1): in a real forward pass q^l drifts away from q* within ~%.3g layers, so this spectrum (slopes at q* in every layer) is that of a network held at q*, e.g. renormalised each layer (Monte Carlo: --mode independent)",
-                          q, s, 1 / log(s))
+                          qStar, s, 1 / log(s))
         }
-        meanField = MeanFieldSummary(qStar: q, chi: chi, sigmaW: sigmaW, sigmaB: sigmaB,
-                                     depthScale: MeanField.depthScale(chi: chi), lengthMapSlope: slope, note: note)
+        meanField = MeanFieldSummary(
+            qStar: qStar, chi: chi, sigmaW: sigmaW, sigmaB: sigmaB,
+            depthScale: MeanField.depthScale(chi: chi), lengthMapSlope: slope, note: note,
+            operatingPoint: held == nil ? .layerByLayer : (inputLength == nil && { if case .critical = point { return true } else { return false } }() ? .criticalLine : .fixedPoint),
+            inputLength: q0, trajectory: trajectory,
+            phase: analysis.phase, fixedPoints: analysis.fixedPoints,
+            depthScaleQ: analysis.depthScaleQ, depthScaleC: analysis.depthScaleC,
+            correlationFixedPoint: analysis.correlationFixedPoint)
         let gram: WeightGramLaw = weights == .gaussian ? .gaussian(sigmaW: sigmaW) : .orthogonal(sigmaW: sigmaW)
+        let shared = laws.allSatisfy { $0.isSameLaw(as: laws[0]) }
         if let ratios = widthRatios {
-            product = try FreeMultiplicativeProduct(layers: Array(repeating: (gram, law), count: depth), widths: [1] + ratios)
+            product = try FreeMultiplicativeProduct(layers: laws.map { (gram, $0) }, widths: [1] + ratios)
+        } else if shared {
+            product = try FreeMultiplicativeProduct(weights: gram, slopes: laws[0], depth: depth)
         } else {
-            product = try FreeMultiplicativeProduct(weights: gram, slopes: law, depth: depth)
+            product = try FreeMultiplicativeProduct(layers: laws.map { (gram, $0) })
+        }
+    }
+
+    /// Where q^l goes, in words.
+    static func describe(_ limit: MeanField.FixedPoint) -> String {
+        switch limit {
+        case .stable(0): return "q^l shrinks towards 0"
+        case .stable(let q): return String(format: "q^l approaches %g", q)
+        case .marginal: return "every q is a fixed point"
+        case .divergent: return "q^l grows without bound"
         }
     }
 
@@ -108,8 +188,8 @@ public struct JacobianSpectrum: Sendable {
     /// - Throws: what `SpectrumAnalysis.init` throws.
     public func solve() throws -> any SolvedSpectrum {
         let square = widthRatios?.allSatisfy { $0 == 1 } ?? true
-        if weights == .orthogonal && depth == 1 && square && !slopeLaw.isAtomic && meanField.qStar.isFinite && meanField.qStar > 0 {
-            return try SingleOrthogonalLayerSpectrum(activation: activation, q: meanField.qStar, sigmaW: meanField.sigmaW)
+        if weights == .orthogonal && depth == 1 && square && !slopeLaw.isAtomic && slopeLaw.q.isFinite && slopeLaw.q > 0 {
+            return try SingleOrthogonalLayerSpectrum(activation: activation, q: slopeLaw.q, sigmaW: meanField.sigmaW)
         }
         return try SpectrumAnalysis(product: product)
     }
@@ -164,7 +244,8 @@ public struct JacobianSpectrum: Sendable {
         }
         let conditionLog = hasContinuous ? analysis.logLambdaMax - logQ01 : 0
         let verdict = IsometryVerdict(logFirstMoment: logM1, normalizedVariance: normalizedVariance,
-                                      log10Condition: conditionLog / log(10), depth: depth, zeroMass: atZero)
+                                      log10Condition: conditionLog / log(10), depth: depth, zeroMass: atZero,
+                                      firstMomentName: meanField.trajectory == nil ? "χ^L" : "Π χ_l")
         return JacobianPrediction(
             depth: depth, activation: activation.name, weights: weights.rawValue, widthRatios: widthRatios, meanField: meanField,
             moments: moments, log10FirstMoment: logM1 / log(10),
@@ -213,19 +294,46 @@ public enum DensityScale: String, Sendable, Codable, CaseIterable { case linear,
 
 /// Mean-field quantities of the operating point.
 public struct MeanFieldSummary: Sendable, Codable {
-    /// q*, the fixed point of the length map (∞ when it diverges; see `note`).
+    /// How q^l was chosen (see `JacobianSpectrum`).
+    public enum OperatingMode: String, Sendable, Codable {
+        /// On the critical line at q*, q^l = q* in every layer.
+        case criticalLine = "critical-line"
+        /// At the stable fixed point q* of (σ_w, σ_b), q^l = q* in every layer.
+        case fixedPoint = "fixed-point"
+        /// q^l from the input length, layer by layer (`trajectory`).
+        case layerByLayer = "layer-by-layer"
+    }
+
+    /// The fixed point the layers are held at, or (layer by layer) the limit of q^l: 0 when it
+    /// shrinks to 0, ∞ when it grows without bound, q¹ when every q is fixed.
     public let qStar: Double
-    /// χ = σ_w² E[φ′(√q* h)²].
+    /// χ = σ_w² E[φ′(√q^L h)²] of the last layer (χ at q* when every layer is at q*).
     public let chi: Double
     public let sigmaW: Double
     public let sigmaB: Double
     /// ξ = −1/log χ.
     public let depthScale: Double
     /// 𝓛′(q*), the slope of the length map at q* (`MeanField.lengthMapSlope`): q* attracts a real
-    /// forward pass when < 1. Nil when q* is 0 or ∞.
+    /// forward pass when < 1. Nil when q^l has no finite limit.
     public let lengthMapSlope: Double?
     /// A remark on an unusual fixed point (marginal, divergent, zero, unstable), else nil.
     public let note: String?
+    public let operatingPoint: OperatingMode
+    /// Q0 = |x⁰|²/N_0, the input's per-unit squared length (at a held fixed point, the one that
+    /// puts q¹ at q*: (q* − σ_b²)/σ_w²).
+    public let inputLength: Double
+    /// q^l and χ_l layer by layer (layer-by-layer answers only).
+    public let trajectory: LengthTrajectory?
+    /// Ordered, critical or chaotic, from χ₁ at the limit of q^l (nil when q^l diverges with a
+    /// q-dependent law).
+    public let phase: MeanFieldPhase?
+    /// Every fixed point of the length map with its stability.
+    public let fixedPoints: [LengthFixedPoint]
+    /// ξ_q and ξ_c of Schoenholz et al. 2017 (see `MeanFieldAnalysis`).
+    public let depthScaleQ: Double?
+    public let depthScaleC: Double?
+    /// c*, the stable correlation of two inputs.
+    public let correlationFixedPoint: Double?
 }
 
 /// The density on a grid: in λ (`x`, `rho`, `cdf` with atoms included) and in log10 λ.
@@ -262,10 +370,11 @@ public struct IsometryVerdict: Sendable, Codable {
     public let isometric: Bool
     public let reason: String
 
-    init(logFirstMoment: Double, normalizedVariance: Double, log10Condition: Double, depth: Int, zeroMass: Double) {
+    init(logFirstMoment: Double, normalizedVariance: Double, log10Condition: Double, depth: Int, zeroMass: Double,
+         firstMomentName: String = "χ^L") {
         var problems: [String] = []
-        if logFirstMoment > log(2) { problems.append(String(format: "gradients explode: m1 = χ^L = 10^%.3g", logFirstMoment / log(10))) }
-        if logFirstMoment < -log(2) { problems.append(String(format: "gradients vanish: m1 = χ^L = 10^%.3g", logFirstMoment / log(10))) }
+        if logFirstMoment > log(2) { problems.append(String(format: "gradients explode: m1 = %@ = 10^%.3g", firstMomentName, logFirstMoment / log(10))) }
+        if logFirstMoment < -log(2) { problems.append(String(format: "gradients vanish: m1 = %@ = 10^%.3g", firstMomentName, logFirstMoment / log(10))) }
         if normalizedVariance > 1 { problems.append(String(format: "spectrum too wide: σ²/m1² = %.3g", normalizedVariance)) }
         if log10Condition > 2 { problems.append(String(format: "ill-conditioned: λmax/λ1%% = 10^%.3g", log10Condition)) }
         if zeroMass > 0 { problems.append(String(format: "%.3g of the singular values are exactly 0", zeroMass)) }

@@ -37,9 +37,16 @@ public struct NetworkSamplingConfiguration: Sendable {
     public var sigmaW: Double
     /// Bias scale σ_b ≥ 0: b^l_i ~ N(0, σ_b²) (network mode only).
     public var sigmaB: Double
-    /// The per-unit squared length q* ≥ 0 of the input, ‖x⁰‖²/N = q* (network mode), and the
-    /// variance of the pre-activations in the law of D (independent mode).
+    /// q*: the variance of the pre-activations in the law of D (independent mode) and their
+    /// target length under `renormalize`, in every layer unless `layerLengths` is given; it
+    /// also sets the input when `inputLength` is nil.
     public var qStar: Double
+    /// Q0 = ‖x⁰‖²/N_0, the per-unit squared length of the input of a network-mode forward pass;
+    /// nil: (q* − σ_b²)/σ_w², which puts q¹ at q*.
+    public var inputLength: Double?
+    /// q^l for l = 1 … L (the length map's trajectory from `inputLength`), used in place of q*
+    /// by the independent mode and by `renormalize`; nil: q* in every layer.
+    public var layerLengths: [Double]?
     /// Number of independent networks S ≥ 1.
     public var samples: Int
     /// Seed of the xoshiro256** generator; the same seed gives the same eigenvalues.
@@ -55,8 +62,11 @@ public struct NetworkSamplingConfiguration: Sendable {
     public init(
         activation: any Activation, weights: WeightEnsemble, depth: Int, width: Int,
         sigmaW: Double, sigmaB: Double, qStar: Double, samples: Int, seed: UInt64 = 1,
-        mode: SamplingMode = .network, renormalize: Bool = false, layerWidths: [Int]? = nil
+        mode: SamplingMode = .network, renormalize: Bool = false, layerWidths: [Int]? = nil,
+        inputLength: Double? = nil, layerLengths: [Double]? = nil
     ) {
+        self.inputLength = inputLength
+        self.layerLengths = layerLengths
         self.layerWidths = layerWidths
         self.activation = activation
         self.weights = weights
@@ -70,6 +80,9 @@ public struct NetworkSamplingConfiguration: Sendable {
         self.mode = mode
         self.renormalize = renormalize
     }
+
+    /// The pre-activation variance of layer l (1-based): q^l, or q*.
+    func length(ofLayer l: Int) -> Double { layerLengths?[l - 1] ?? qStar }
 
     /// Number of N × N double buffers the sampler holds at once (W, J, J_next).
     static let matrixBuffers = 3
@@ -86,6 +99,12 @@ public struct NetworkSamplingConfiguration: Sendable {
         try require(sigmaW, "σ_w", { $0 > 0 }, "finite and > 0")
         try require(sigmaB, "σ_b", { $0 >= 0 }, "finite and ≥ 0")
         try require(qStar, "q*", { $0 >= 0 }, "finite and ≥ 0")
+        if let q0 = inputLength { try require(q0, "input length ‖x⁰‖²/N", { $0 > 0 }, "finite and > 0") }
+        if let lengths = layerLengths {
+            guard lengths.count == depth, lengths.allSatisfy({ $0 >= 0 && !$0.isNaN }) else {
+                throw NumericalError.invalidArgument("layer lengths q^l must be \(depth) numbers ≥ 0, got \(lengths.count)")
+            }
+        }
         if let widths = layerWidths {
             guard widths.count == depth + 1, widths.allSatisfy({ $0 > 0 }), widths.first == width else {
                 throw NumericalError.invalidArgument("layer widths must be \(depth + 1) positive integers N_0 = \(width), …, N_L; got \(widths)")

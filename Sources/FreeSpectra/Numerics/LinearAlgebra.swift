@@ -256,6 +256,26 @@ public enum LinearAlgebra {
         }
     }
 
+    /// Workspace for repeated LU factorisations (`dgetrf`) of n × n matrices, for log|det|.
+    final class LUWorkspace {
+        let n: Int32
+        var pivots: [Int32]
+
+        init(size: Int) {
+            n = Int32(size)
+            pivots = [Int32](repeating: 0, count: size)
+        }
+
+        /// log|det A| = Σ log|U_ii| of the LU factors (−∞ for a singular A). Destroys `a`.
+        func logAbsDeterminant(_ a: UnsafeMutablePointer<Double>) throws -> Double {
+            let info = LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, a, n, &pivots)
+            guard info >= 0 else { throw NumericalError.library("dgetrf failed with info = \(info)") }
+            var sum = 0.0
+            for i in 0..<Int(n) { sum += log(abs(a[i + i * Int(n)])) }
+            return sum
+        }
+    }
+
     /// Workspace for repeated `dsyevd` (eigenvalues only, upper triangle) of n × n matrices.
     final class SymmetricEigenWorkspace {
         let n: Int32

@@ -48,7 +48,8 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
             activation: model.activation, weights: model.weights, depth: model.depth, width: width,
             sigmaW: field.sigmaW, sigmaB: field.sigmaB, qStar: field.qStar.isFinite ? field.qStar : 1,
             samples: samples, seed: seed, mode: mode,
-            layerWidths: model.widthRatios.map { [width] + $0.map { max(1, Int((Double(width) * $0).rounded())) } })
+            layerWidths: model.widthRatios.map { [width] + $0.map { max(1, Int((Double(width) * $0).rounded())) } },
+            inputLength: field.inputLength, layerLengths: field.trajectory?.q)
         let interactive = isatty(2) != 0
         let result = try JacobianSampler.sample(configuration) { done, total in
             if interactive && (done % max(1, total / 100) == 0 || done == total) {
@@ -56,18 +57,10 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
                 if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
             }
         }
-        let (clamped, floor) = clampedToResolution(result.eigenvalues)
-        let spectrum = try EmpiricalSpectrum(samples: clamped)
-        // The theory CDF at exactly the points the KS statistic asks for, solved in one sweep.
-        let resolution = prediction.atoms.contains { $0.location > 0 } ? 1e-9 : 0
-        var queries: [Double] = []
-        for x in spectrum.pooled { queries.append(x + resolution * abs(x)); queries.append((x - resolution * abs(x)).nextDown) }
-        let values = try analysis.cdf(at: queries)
-        var table: [Double: Double] = [:]
-        for (x, f) in zip(queries, values) { table[x] = f }
-        let cdf = censoredCDF({ table[$0] ?? 0 }, floor: floor)
-        let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: cdf, width: configuration.widths.last!, relativeResolution: resolution,
-                                                    disagreementAdvice: disagreementAdvice)
+        let comparison = try JacobianComparison(result, configuration: configuration, model: model, solved: analysis,
+                                                logFirstMoment: prediction.log10FirstMoment * log(10),
+                                                disagreementAdvice: disagreementAdvice)
+        let spectrum = comparison.spectrum, floor = comparison.floor, verdict = comparison.verdict
         let logarithmic = prediction.density.scale == .log
         // Eigenvalues raised to the resolution floor are counted (in the underflow) but not
         // binned: in one bin at the floor they would draw a spike that is not in the spectrum.
@@ -89,6 +82,7 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
                 momentRelativeErrors: [m1.value / mean[0] - 1, m2.value / mean[1] - 1],
                 lambdaMax: spectrum.lambdaMax.value, lambdaMaxStdErr: spectrum.lambdaMax.standardError,
                 lambdaMaxTheory: prediction.lambdaMax,
+                preactivationLengths: PreactivationLengths(result, theory: field.trajectory?.q ?? Array(repeating: field.qStar, count: model.depth)),
                 productGFLOPS: result.timings.productGFLOPS, seconds: result.timings.total))
     }
 }
@@ -110,6 +104,8 @@ struct JacobianSampleDetails: Encodable {
     var lambdaMax: Double
     var lambdaMaxStdErr: Double
     var lambdaMaxTheory: Double
+    /// The measured q̂^l = ‖h^l‖²/N beside the length map's q^l.
+    var preactivationLengths: PreactivationLengths
     /// Speed of the products D·W (timing: varies from run to run).
     var productGFLOPS: Double
     /// Wall-clock seconds of the sampling (timing).
@@ -118,3 +114,24 @@ struct JacobianSampleDetails: Encodable {
 
 extension SamplingMode: ExpressibleByArgument {}
 extension DensityScale: ExpressibleByArgument {}
+
+/// q̂^l = ‖h^l‖²/N_l of the sampled forward passes (mean over samples, with its standard error)
+/// beside the length map's q^l, layer by layer.
+struct PreactivationLengths: Encodable {
+    var theory: [Double]
+    var measured: [Double]
+    var measuredStdErr: [Double]
+
+    init(_ samples: JacobianSamples, theory: [Double]) {
+        self.theory = theory
+        let depth = theory.count
+        measured = (0..<depth).map { l in samples.preactivationLengths.reduce(0) { $0 + $1[l] } / Double(samples.preactivationLengths.count) }
+        measuredStdErr = (0..<depth).map { l in
+            let values = samples.preactivationLengths.map { $0[l] }
+            guard values.count > 1 else { return .nan }
+            let mean = values.reduce(0, +) / Double(values.count)
+            return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1) / Double(values.count)).squareRoot()
+        }
+    }
+}
+
