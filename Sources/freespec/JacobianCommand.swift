@@ -8,9 +8,9 @@ struct JacobianCommand: ParsableCommand {
         commandName: "jacobian",
         abstract: "Singular-value spectrum of the input–output Jacobian J Jᵀ of a deep network.",
         discussion: """
-        J = D_L W_L ⋯ D_1 W_1 with D_l = diag φ′(h_l). Free probability multiplies S-transforms, S_{JJᵀ} = Π_l S_{W Wᵀ} S_{D²}, and the product is inverted on its physical branch to give the density ρ(λ), the CDF (atoms included), the support and λ_max. The network sits either on the critical line χ = 1 at a given q* (--q-star), or at a given (σ_w, σ_b) with q* its mean-field fixed point (--sigma-w, --sigma-b).
+        J = D_L W_L ⋯ D_1 W_1 with D_l = diag φ′(h_l). Free probability multiplies S-transforms, S_{JJᵀ} = Π_l S_{W Wᵀ} S_{D²}, and the product is inverted on its physical branch to give the density ρ(λ), the CDF (atoms included), the support and λ_max. The network sits either on the critical line χ = 1 at a given q* (--q-star), or at a given (σ_w, σ_b) with q* its mean-field fixed point (--sigma-w, --sigma-b); with --input-length, or at (σ_w, σ_b) with no attracting q* > 0 (zero biases), layer l has its own pre-activation length q^l from the length map, and the spectrum is that of the transient.
 
-        The table gives, per weight ensemble and depth: m1 = χ^L (the mean of λ), the variance σ² of λ, λ_max, the atoms (mass@location), the condition measure κ = λ_max/λ_1% (λ_1% the 1% quantile of the continuous part) and a verdict: dynamically isometric when m1 is within a factor 2 of 1, σ²/m1² ≤ 1 and κ ≤ 100. Spectra spanning more than 3 decades get a logarithmic density grid; numbers beyond Double's range print as 10^x.
+        The table gives, per weight ensemble and depth: m1 = Π χ_l (the mean of λ; χ^L at a fixed point), the variance σ² of λ, λ_max, the atoms (mass@location), the condition measure κ = λ_max/λ_1% (λ_1% the 1% quantile of the whole law, atoms included) and a verdict: dynamically isometric when m1 is within a factor 2 of 1, σ²/m1² ≤ 1 and κ ≤ 100. Spectra spanning more than 3 decades get a logarithmic density grid; numbers beyond Double's range print as 10^x.
 
         Examples:
           freespec jacobian --activation tanh --depth 128 --q-star 0.05
@@ -144,7 +144,7 @@ struct JacobianCommand: ParsableCommand {
                        formatNumber(p.moments[0], log10Value: p.log10FirstMoment),
                        formatNumber(p.variance, log10Value: 2 * p.log10FirstMoment + log10(max(p.normalizedVariance, 1e-300))),
                        formatNumber(p.lambdaMax, log10Value: p.log10LambdaMax), atoms,
-                       p.density.x.isEmpty ? "-" : formatNumber(p.conditionMeasure, log10Value: p.log10ConditionMeasure),
+                       formatNumber(p.conditionMeasure, log10Value: p.log10ConditionMeasure),
                        p.isometry.isometric ? "yes" : "no", p.isometry.reason]
             if withMC {
                 if let mc = r.monteCarlo {
@@ -166,7 +166,15 @@ struct JacobianCommand: ParsableCommand {
             lines.append("widths N_l/N_0 (l = 0…L): 1, " + ratios.map { formatNumber($0) }.joined(separator: ", ") + "; J Jᵀ acts on the N_L outputs")
         }
         for r in results {
-            if let mc = r.monteCarlo { lines.append("MC \(r.prediction.weights) L=\(r.prediction.depth): \(mc.verdict.reason)") }
+            guard let mc = r.monteCarlo else { continue }
+            lines.append("MC \(r.prediction.weights) L=\(r.prediction.depth): \(mc.verdict.reason)")
+            let lengths = mc.preactivationLengths
+            if let last = lengths.theory.indices.last {
+                let layers = last == 0 ? [0] : [0, last]
+                lines.append("   pre-activation lengths, sampled vs length map: " + layers.map { l in
+                    "q̂^\(l + 1) = \(formatNumber(lengths.measured[l])) ± \(formatNumber(lengths.measuredStdErr[l])) vs q^\(l + 1) = \(formatNumber(lengths.theory[l]))"
+                }.joined(separator: ", "))
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -84,22 +84,33 @@ import FreeSpectra  // not @testable: the guide may use only the public API
         #expect(throws: NumericalError.self) { try CriticalLine.point(activation: Sigmoid(), qStar: 0.2) }
     }
 
+    /// §2, zero biases: layer by layer from a standardised input.
+    @Test func layerByLayer() throws {
+        let lecun = try JacobianSpectrum(activation: Tanh(), weights: .gaussian, depth: 10,
+                                         point: .weights(sigmaW: 1, sigmaB: 0), inputLength: 1)
+        #expect(lecun.meanField.operatingPoint == .layerByLayer)
+        let q = try #require(lecun.meanField.trajectory).q
+        #expect(q.first == 1 && abs(q[1] - 0.394) < 1e-3 && abs(q.last! - 0.058) < 5e-4)
+        #expect(abs(try lecun.predict().moments[0] - 0.0714) < 1e-4)
+        #expect(lecun.meanField.phase == .critical && lecun.meanField.depthScaleQ == .infinity)
+    }
+
     /// §6 "Monte Carlo".
     @Test func monteCarlo() throws {
         let model = try JacobianSpectrum(activation: Tanh(), weights: .orthogonal, depth: 64, point: .critical(qStar: 0.03))
         let field = model.meanField
         let configuration = NetworkSamplingConfiguration(
             activation: Tanh(), weights: .orthogonal, depth: 64, width: 256,
-            sigmaW: field.sigmaW, sigmaB: field.sigmaB, qStar: field.qStar, samples: 2, seed: 1)
+            sigmaW: field.sigmaW, sigmaB: field.sigmaB, qStar: field.qStar, samples: 2, seed: 1,
+            inputLength: field.inputLength, layerLengths: field.trajectory?.q)
         let sampled = try JacobianSampler.sample(configuration)
-        let (clamped, floor) = clampedToResolution(sampled.eigenvalues)
-        let spectrum = try EmpiricalSpectrum(samples: clamped)
-        let analysis = try model.solve()
-        let queries = spectrum.pooled.flatMap { [$0, $0.nextDown] }
-        let table = Dictionary(zip(queries, try analysis.cdf(at: queries)), uniquingKeysWith: { a, _ in a })
-        let verdict = try MonteCarloVerdict.compare(
-            spectrum, theoryCDF: censoredCDF({ table[$0] ?? .nan }, floor: floor), width: 256)
+        let (logM1, _) = try model.product.normalizedMoments(count: 2)
+        let comparison = try JacobianComparison(sampled, configuration: configuration, model: model,
+                                                solved: try model.solve(), logFirstMoment: logM1)
+        let verdict = comparison.verdict
         #expect(verdict.agrees, "\(verdict.reason)")
+        #expect(verdict.firstMoment != nil && verdict.logDeterminant != nil && verdict.zeroAtom == nil)
+        let spectrum = comparison.spectrum
         #expect(abs(spectrum.m1.value - 1) < 4 * spectrum.m1.standardError + 0.02)
     }
 

@@ -95,13 +95,14 @@ public struct JacobianSpectrum: Sendable {
             trajectory = path
             qs = path.q
             if inputLength == nil {
-                note = "the length map has no positive stable fixed point at σ_w = \(sigmaW), σ_b = \(sigmaB) ("
+                note = "the length map has no attracting fixed point q* > 0 at σ_w = \(sigmaW), σ_b = \(sigmaB) ("
                     + Self.describe(analysis.limit) + "), so the spectrum is computed layer by layer from a standardised input, |x⁰|²/N = 1 (--input-length sets it)"
             }
             if homogeneous {
                 let gain = path.q.count > 1 && sigmaB == 0 ? pow(10, path.log10Q[1] - path.log10Q[0]) : nil
                 note = (note.map { $0 + "; " } ?? "") + "the slope law of \(activation.name) is the same at every q > 0, so the spectrum does not depend on where q^l goes"
-                    + (gain.map { String(format: " (q^l %@ by a factor %.4g per layer)", $0 < 1 ? "shrinks" : ($0 > 1 ? "grows" : "stays"), $0) } ?? "")
+                    + (gain.map { g in abs(g - 1) <= 1e-12 ? " (q^l stays at q¹)"
+                                      : String(format: " (q^l %@ by a factor %.4g per layer)", g < 1 ? "shrinks" : "grows", g) } ?? "")
             }
         }
         // Slope laws: one per distinct q^l (to 1e-10, below which the moments of two laws differ
@@ -212,6 +213,8 @@ public struct JacobianSpectrum: Sendable {
         let hasContinuous = analysis.hasContinuousPart
         let logQ01 = hasContinuous ? try analysis.logQuantile(0.01) : analysis.logUpperEdge
         let logMedian = hasContinuous ? try analysis.logQuantile(0.5) : analysis.logUpperEdge
+        let lawQ01 = try Self.logQuantileOfLaw(analysis, 0.01)
+        let lawMedian = try Self.logQuantileOfLaw(analysis, 0.5)
         let tMax = analysis.logUpperEdge
         let chosen = scale ?? ((tMax - logQ01) > log(1e3) ? .log : .linear)
         let grid = hasContinuous ? try densityGrid(analysis, points: points, scale: chosen) : []
@@ -242,7 +245,9 @@ public struct JacobianSpectrum: Sendable {
             let atoms = analysis.atoms.reduce(0.0) { $0 + ($1.location > 0 ? $1.mass * exp(Double(k + 1) * (log($1.location) - logM1)) : 0) }
             return abs(densityMoments[k] + atoms - normalized[k]) / normalized[k]
         }
-        let conditionLog = hasContinuous ? analysis.logLambdaMax - logQ01 : 0
+        // κ on the whole law: λ_max over its 1 % quantile, atoms included (∞ when the atom at 0
+        // holds 1 % or more; 1 for a single atom, the isometric limit).
+        let conditionLog = analysis.logLambdaMax - lawQ01
         let verdict = IsometryVerdict(logFirstMoment: logM1, normalizedVariance: normalizedVariance,
                                       log10Condition: conditionLog / log(10), depth: depth, zeroMass: atZero,
                                       firstMomentName: meanField.trajectory == nil ? "χ^L" : "Π χ_l")
@@ -252,10 +257,40 @@ public struct JacobianSpectrum: Sendable {
             variance: exp(2 * logM1) * normalizedVariance, normalizedVariance: normalizedVariance,
             atoms: analysis.atoms, support: support,
             lambdaMax: analysis.lambdaMax, log10LambdaMax: analysis.logLambdaMax / log(10),
-            log10Quantile01: logQ01 / log(10), log10Median: logMedian / log(10),
+            log10Quantile01: lawQ01 / log(10), log10Median: lawMedian / log(10),
+            log10Quantile01Continuous: hasContinuous ? logQ01 / log(10) : nil,
+            log10MedianContinuous: hasContinuous ? logMedian / log(10) : nil,
             conditionMeasure: exp(conditionLog), log10ConditionMeasure: conditionLog / log(10),
             isometry: verdict, density: density, evaluations: evaluations.isEmpty ? nil : evaluated.map { $0! },
             check: DensityCheck(totalMass: mass + atomMass, momentRelativeErrors: momentErrors))
+    }
+
+    /// log λ_p, the p-quantile of the whole law of J Jᵀ (atoms included): the smallest λ with
+    /// F(λ) ≥ p, −∞ when the atom at 0 alone reaches p. Between consecutive positive atoms
+    /// ℓ_i < ℓ_{i+1}, F = z₀ + Σ_{j ≤ i} m_j + c F_c with c the continuous mass and F_c its
+    /// normalised CDF; p is either reached by the jump at an atom (λ_p = ℓ_i) or inside an
+    /// interval, where λ_p is the continuous part's quantile (p − z₀ − Σ_{j ≤ i} m_j)/c.
+    ///
+    /// - Throws: what `SolvedSpectrum.logQuantile` and `cdf(at:)` throw.
+    static func logQuantileOfLaw(_ analysis: any SolvedSpectrum, _ p: Double) throws -> Double {
+        let zero = analysis.atoms.first { $0.location == 0 }?.mass ?? 0
+        if zero >= p { return -.infinity }
+        let positive = analysis.atoms.filter { $0.location > 0 }.sorted { $0.location < $1.location }
+        let continuous = analysis.hasContinuousPart ? 1 - analysis.atoms.reduce(0) { $0 + $1.mass } : 0
+        // F_c just below and at each atom: F(ℓ⁻) − atoms below ℓ, over c.
+        let atLocations = continuous > 0 ? try analysis.cdf(at: positive.map { $0.location.nextDown }) : positive.map { _ in 0 }
+        var below = zero
+        for (i, atom) in positive.enumerated() {
+            let continuousBelow = continuous > 0 ? max(0, atLocations[i] - below) : 0
+            if below + continuousBelow >= p {
+                let fraction = (p - below) / continuous
+                return try analysis.logQuantile(min(max(fraction, 1e-300), 1 - 1e-16) )
+            }
+            if below + continuousBelow + atom.mass >= p { return log(atom.location) }
+            below += atom.mass
+        }
+        guard continuous > 0 else { return positive.last.map { log($0.location) } ?? -.infinity }
+        return try analysis.logQuantile(min(max((p - below) / continuous, 1e-300), 1 - 1e-16))
     }
 
     /// Grid points (as log λ, decreasing). Linear: x = a + (b − a)(1 + cos πs)/2, clustered
@@ -363,9 +398,11 @@ public struct DensityCheck: Sendable, Codable {
 
 /// A plain verdict on dynamical isometry with its reasons.
 ///
-/// Criteria: the mean squared singular value χ^L within a factor 2 of 1, the normalised
+/// Criteria: the mean squared singular value m_1 = Π χ_l within a factor 2 of 1, the normalised
 /// variance σ²/m_1² of J Jᵀ at most 1 (singular values of J spread by less than their mean),
-/// and the condition measure λ_max/λ_{1 %} at most 100.
+/// and the condition measure λ_max/λ_{1 %} at most 100, with λ_{1 %} the 1 % quantile of the
+/// whole law (atoms included: an atom at 0 of 1 % or more makes it infinite; a smaller one is
+/// named in the reason but does not decide).
 public struct IsometryVerdict: Sendable, Codable {
     public let isometric: Bool
     public let reason: String
@@ -376,11 +413,17 @@ public struct IsometryVerdict: Sendable, Codable {
         if logFirstMoment > log(2) { problems.append(String(format: "gradients explode: m1 = %@ = 10^%.3g", firstMomentName, logFirstMoment / log(10))) }
         if logFirstMoment < -log(2) { problems.append(String(format: "gradients vanish: m1 = %@ = 10^%.3g", firstMomentName, logFirstMoment / log(10))) }
         if normalizedVariance > 1 { problems.append(String(format: "spectrum too wide: σ²/m1² = %.3g", normalizedVariance)) }
-        if log10Condition > 2 { problems.append(String(format: "ill-conditioned: λmax/λ1%% = 10^%.3g", log10Condition)) }
-        if zeroMass > 0 { problems.append(String(format: "%.3g of the singular values are exactly 0", zeroMass)) }
+        if log10Condition > 2 {
+            problems.append(log10Condition.isFinite ? String(format: "ill-conditioned: λmax/λ1%% = 10^%.3g", log10Condition)
+                                                    : "ill-conditioned: λmax/λ1% = ∞ (the atom at 0 holds 1 % or more)")
+        }
+        // An atom at 0 of 1 % or more makes κ infinite; a smaller one is reported, not disqualifying.
+        if zeroMass >= 0.01 { problems.append(String(format: "%.3g of the singular values are exactly 0", zeroMass)) }
         isometric = problems.isEmpty
+        let condition = log10Condition.isFinite ? String(format: "%.3g", pow(10, log10Condition)) : "∞"
         reason = problems.isEmpty
-            ? String(format: "m1 = %.4g, σ²/m1² = %.3g, λmax/λ1%% = %.3g", exp(logFirstMoment), normalizedVariance, pow(10, log10Condition))
+            ? String(format: "m1 = %.4g, σ²/m1² = %.3g, λmax/λ1%% = %@", exp(logFirstMoment), normalizedVariance, condition)
+                + (zeroMass > 0 ? String(format: "; %.3g of the singular values are exactly 0", zeroMass) : "")
             : problems.joined(separator: "; ")
     }
 }
@@ -405,9 +448,14 @@ public struct JacobianPrediction: Sendable, Codable {
     public let support: [[Double]]
     public let lambdaMax: Double
     public let log10LambdaMax: Double
+    /// log₁₀ of the 1 % quantile and of the median of the whole law (atoms included: −∞ when
+    /// the atom at 0 holds 1 %, resp. half, of the mass).
     public let log10Quantile01: Double
     public let log10Median: Double
-    /// λ_max over the 1 % quantile of the continuous part.
+    /// The same quantiles of the continuous part alone (nil without one).
+    public let log10Quantile01Continuous: Double?
+    public let log10MedianContinuous: Double?
+    /// κ = λ_max/λ_1 %, λ_1 % the 1 % quantile of the whole law (∞ when the atom at 0 holds 1 %).
     public let conditionMeasure: Double
     public let log10ConditionMeasure: Double
     public let isometry: IsometryVerdict

@@ -164,7 +164,7 @@ public struct MonteCarloVerdict: Sendable, Equatable, Codable {
     public var finiteWidthPart: Double
     /// KS(A, B), the distance between the two halves of the samples (nil with one sample).
     public var halvesKS: Double?
-    /// The first-moment check (nil when the caller gives no theory m₁).
+    /// The first-moment check (nil when the caller gives no theory m₁, or with one sample).
     public var firstMoment: FirstMomentCheck?
     /// The mean log-eigenvalue check (nil without the samples' log-determinants).
     public var logDeterminant: LogDeterminantCheck?
@@ -244,7 +244,8 @@ public struct MonteCarloVerdict: Sendable, Equatable, Codable {
         let budget = "tolerance \(f(total)) = \(samplingText) + \(f(tolerance.finiteWidthConstant))/N\(atomText) [finite width, N = \(width), S = \(s)] = \(f(sampling)) + \(f(finite))"
         let ksAgrees = ks <= total
         var moment: FirstMomentCheck? = nil
-        if let logM1 = theoryLogFirstMoment {
+        // One sample has no spread to measure m̂₁'s standard error from.
+        if let logM1 = theoryLogFirstMoment, s >= 2 {
             moment = firstMomentCheck(rawSpectrum ?? spectrum, logTheory: logM1, finiteWidthAllowance: firstMomentAllowance)
         }
         var logCheck: LogDeterminantCheck? = nil
