@@ -54,10 +54,7 @@ struct HessianCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let model = try LossHessian(phi: phi, epsilon: epsilon)
-            var result = HessianResult(prediction: try model.prediction(points: points))
-            if let xs = at?.values {
-                result.evaluations = try xs.map { HessianEvaluation(x: $0, rho: model.density($0), cdf: try model.cdf($0)) }
-            }
+            var result = HessianResult(prediction: try model.prediction(points: points, evaluations: at?.values ?? []))
             if monteCarlo.monteCarloEnabled {
                 result.monteCarlo = try monteCarlo.run(phi: phi, epsilon: epsilon)
             }
@@ -97,7 +94,7 @@ struct HessianCommand: ParsableCommand {
         if p.epsilon == 0 && !p.atoms.isEmpty {
             lines.append("note: ε = 0, φ > 1: H = H₀ has \(formatNumber(p.atoms[0].mass)) of its eigenvalues exactly at 0 (not counted as negative).")
         }
-        if let ev = r.evaluations, !ev.isEmpty {
+        if let ev = p.evaluations, !ev.isEmpty {
             lines.append("")
             lines.append(renderTable(["x", "ρ(x)", "F(x)"], ev.map { [formatNumber($0.x), formatNumber($0.rho), formatNumber($0.cdf)] }))
         }
@@ -141,23 +138,15 @@ func validateHessianPhi(_ phi: Double, option: String = "--phi") throws {
     guard phi <= 1e6 else { throw ValidationError("\(option) must be ≤ 1e6, got \(phi)") }
 }
 
-struct HessianEvaluation: Codable {
-    var x: Double
-    var rho: Double
-    var cdf: Double
-}
-
-/// `freespec hessian` output: the prediction's keys, plus `evaluations` and `monteCarlo`.
+/// `freespec hessian` output: the prediction's keys, plus `monteCarlo`.
 struct HessianResult: Encodable {
     var prediction: HessianPrediction
-    var evaluations: [HessianEvaluation]? = nil
     var monteCarlo: HessianMonteCarloReport? = nil
 
     func encode(to encoder: Encoder) throws {
         try prediction.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
-        try container.encodeIfPresent(evaluations, forKey: .evaluations)
         try container.encodeIfPresent(monteCarlo, forKey: .monteCarlo)
     }
-    private enum Key: String, CodingKey { case evaluations, monteCarlo }
+    private enum Key: String, CodingKey { case monteCarlo }
 }
