@@ -114,7 +114,7 @@ extension NonlinearGram {
         guard points >= 2 else { throw NumericalError.invalidArgument("a density table needs ≥ 2 points, got \(points)") }
         let hi = lambdaMax * 1.025
         let x = (0..<points).map { hi * Double($0) / Double(points - 1) }
-        let values = x.map(evaluate)
+        let values = evaluate(increasing: x)
         return GramDensityTable(x: x, rho: values.map(\.density), cdf: values.map(\.cdf))
     }
 

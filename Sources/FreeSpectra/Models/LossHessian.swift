@@ -197,39 +197,52 @@ public struct LossHessian: SpectralMeasure {
     // MARK: Subordination
 
     /// ρ(x) and F(x) from one solve for ω(x + i0).
-    func evaluate(_ x: Double) -> (density: Double, cdf: Double) {
-        guard x.isFinite else { return (0, x > 0 ? 1 : 0) }
-        if x <= branches[0].lower.x { return (0, 0) }
-        for (i, b) in branches.enumerated() {
-            if x >= b.upper.x {
-                if i + 1 == branches.count { return (0, 1) }
-                if x <= branches[i + 1].lower.x { return (0, b.upper.cdf) }
-                continue
+    func evaluate(_ x: Double) -> (density: Double, cdf: Double) { evaluate(increasing: [x])[0] }
+
+    /// ρ and F along increasing abscissae; inside one support interval each solve starts from
+    /// the previous point's u (x increases with u, so it brackets from below).
+    func evaluate(increasing xs: [Double]) -> [(density: Double, cdf: Double)] {
+        let intervals = branches.map { ($0.lower.x, $0.upper.x) }
+        var previous: (branch: Int, x: Double, point: MarchenkoPasturTransforms.Point)? = nil
+        var step: (du: Double, dx: Double)? = nil
+        return xs.map { x in
+            guard x.isFinite else { return (0, x > 0 ? 1 : 0) }
+            switch SubordinationBoundary.locate(x, in: intervals) {
+            case .below: return (0, 0)
+            case .after(let i): return (0, branches[i].upper.cdf)
+            case .inside(let i):
+                let start = previous.flatMap { $0.branch == i && $0.x < x ? ($0.point, $0.x) : nil }
+                // The next u from the last step's du/dx, doubled so that it usually overshoots.
+                let guess = start.flatMap { s in step.map { s.0.omega.real + 2 * $0.du * (x - s.1) / $0.dx } }
+                let p = boundaryPoint(x, in: branches[i], from: start, guess: guess)
+                step = start.map { (p.omega.real - $0.0.omega.real, x - $0.1) }
+                previous = (i, x, p)
+                let g = transforms.g0(p)
+                let f = (transforms.piMinusImagLog(p) - 2 * epsilon * g.real * g.imaginary) / .pi
+                return (max(0, -g.imaginary / .pi), min(1, max(0, f)))
             }
-            let p = boundaryPoint(x, in: b)
-            let g = transforms.g0(p)
-            let f = (transforms.piMinusImagLog(p) - 2 * epsilon * g.real * g.imaginary) / .pi
-            return (max(0, -g.imaginary / .pi), min(1, max(0, f)))
         }
-        return (0, 1)
     }
 
     /// ω(x + i0) for x strictly inside the support interval of `b`: the u with
-    /// u + 2ε Re G_MP(u + iv(u)) = x, v(u) the boundary height.
-    func boundaryPoint(_ x: Double, in b: (lower: Edge, upper: Edge)) -> MarchenkoPasturTransforms.Point {
-        var last = b.lower.point
-        let u = SubordinationBoundary.abscissa(of: x, from: b.lower.u, b.lower.x, to: b.upper.u, b.upper.x) { u in
-            last = pointOnBoundary(u)
+    /// u + 2ε Re G_MP(u + iv(u)) = x, v(u) the boundary height; `start` (a boundary point
+    /// below x with its abscissa) replaces the lower edge as the bracket's end.
+    func boundaryPoint(_ x: Double, in b: (lower: Edge, upper: Edge),
+                       from start: (MarchenkoPasturTransforms.Point, Double)? = nil, guess: Double? = nil) -> MarchenkoPasturTransforms.Point {
+        let low = start ?? (b.lower.point, b.lower.x)
+        var last = low.0
+        let u = SubordinationBoundary.abscissa(of: x, from: low.0.omega.real, low.1, to: b.upper.u, b.upper.x, guess: guess) { u in
+            last = pointOnBoundary(u, hint: last.omega.imaginary)
             return u + 2 * epsilon * transforms.g0(last).real
         }
-        return last.omega.real == u ? last : pointOnBoundary(u)
+        return last.omega.real == u ? last : pointOnBoundary(u, hint: last.omega.imaginary)
     }
 
     /// The boundary point above u: v > 0 with 2ε I₀(u + iv) = 1 (I₀ decreases in v and
     /// I₀ ≤ 1/v², so v ≤ √(2ε)), or u + i0 where there is none.
-    func pointOnBoundary(_ u: Double) -> MarchenkoPasturTransforms.Point {
+    func pointOnBoundary(_ u: Double, hint: Double? = nil) -> MarchenkoPasturTransforms.Point {
         let logS = Foundation.log(2 * epsilon)
-        let v = SubordinationBoundary.height(below: (2 * epsilon).squareRoot()) { v in
+        let v = SubordinationBoundary.height(below: (2 * epsilon).squareRoot(), hint: hint) { v in
             logS + transforms.logI0(transforms.point(Complex(u, v)))
         }
         return transforms.point(Complex(u, v))
@@ -253,14 +266,12 @@ public struct LossHessian: SpectralMeasure {
         // interval, in a gap, or above the last, where |x − ω| ≤ √(2ε) brackets ω.
         let map = { (u: Double) in u + s * t.g0(t.point(Complex(u, 0))).real }
         var low = (u: x - r, x: map(x - r)), high = (u: branches[0].lower.u, x: branches[0].lower.x)
-        if x >= branches[0].lower.x {
-            for (i, b) in branches.enumerated() {
-                if x > b.lower.x && x < b.upper.x { return boundaryPoint(x, in: b) }
-                guard x >= b.upper.x, i + 1 == branches.count || x <= branches[i + 1].lower.x else { continue }
-                low = (b.upper.u, b.upper.x)
-                high = i + 1 == branches.count ? (x + r, map(x + r)) : (branches[i + 1].lower.u, branches[i + 1].lower.x)
-                break
-            }
+        switch SubordinationBoundary.locate(x, in: branches.map { ($0.lower.x, $0.upper.x) }) {
+        case .below: break
+        case .inside(let i): return boundaryPoint(x, in: branches[i])
+        case .after(let i):
+            low = (branches[i].upper.u, branches[i].upper.x)
+            high = i + 1 == branches.count ? (x + r, map(x + r)) : (branches[i + 1].lower.u, branches[i + 1].lower.x)
         }
         if x == low.x || x == high.x { return t.point(Complex(x == low.x ? low.u : high.u, 0)) }
         let u = SubordinationBoundary.abscissa(of: x, from: low.u, low.x, to: high.u, high.x, map)
@@ -454,7 +465,7 @@ extension LossHessian {
         let width = lambdaMax - lambdaMin
         let lo = lambdaMin - 0.025 * width, hi = lambdaMax + 0.025 * width
         let x = (0..<points).map { lo + (hi - lo) * Double($0) / Double(points - 1) }
-        let values = x.map { epsilon == 0 ? (wishart.density($0), wishart.cdf($0)) : evaluate($0) }
+        let values = epsilon == 0 ? x.map { (wishart.density($0), wishart.cdf($0)) } : evaluate(increasing: x)
         return HessianDensityTable(x: x, rho: values.map(\.0), cdf: values.map(\.1))
     }
 

@@ -386,41 +386,52 @@ public struct NonlinearGram: SpectralMeasure {
 
     /// The boundary point above u: v > 0 with cI₂^H(u + iv) = 1 (I₂^H ≤ m₂(H)/v², so
     /// v ≤ √(c·m₂(H))), or u + i0 where there is none.
-    func pointOnBoundary(_ u: Double) -> PopulationPoint {
+    func pointOnBoundary(_ u: Double, hint: Double? = nil) -> PopulationPoint {
         let m2 = population.map { delta * delta + 2 * delta * zeta + zeta * zeta * (1 + $0.ratio) } ?? eta * eta
-        let v = SubordinationBoundary.height(below: (aspect * m2).squareRoot()) { v in
+        let v = SubordinationBoundary.height(below: (aspect * m2).squareRoot(), hint: hint) { v in
             boundaryExcess(populationPoint(Complex(u, v)))
         }
         return populationPoint(Complex(u, v))
     }
 
     /// w(x + i0) for x strictly inside the support interval of `b`: the u with
-    /// Re z(u + iv(u)) = x, v(u) the boundary height.
-    func boundaryPoint(_ x: Double, in b: (lower: Edge, upper: Edge)) -> PopulationPoint {
-        var last = b.lower.point
-        let u = SubordinationBoundary.abscissa(of: x, from: b.lower.u, b.lower.x, to: b.upper.u, b.upper.x) { u in
-            last = pointOnBoundary(u)
+    /// Re z(u + iv(u)) = x, v(u) the boundary height; `start` (a boundary point below x with
+    /// its abscissa) replaces the lower edge as the bracket's end.
+    func boundaryPoint(_ x: Double, in b: (lower: Edge, upper: Edge), from start: (PopulationPoint, Double)? = nil, guess: Double? = nil) -> PopulationPoint {
+        let low = start ?? (b.lower.point, b.lower.x)
+        var last = low.0
+        let u = SubordinationBoundary.abscissa(of: x, from: low.0.w.real, low.1, to: b.upper.u, b.upper.x, guess: guess) { u in
+            last = pointOnBoundary(u, hint: last.w.imaginary)
             return map(last).real
         }
-        return last.w.real == u ? last : pointOnBoundary(u)
+        return last.w.real == u ? last : pointOnBoundary(u, hint: last.w.imaginary)
     }
 
     /// ρ(x) and F(x) from one solve for w(x + i0).
-    func evaluate(_ x: Double) -> (density: Double, cdf: Double) {
-        guard x.isFinite else { return (0, x > 0 ? 1 : 0) }
-        if x < 0 { return (0, 0) }
-        let atomMass = atoms.first?.mass ?? 0
-        if x <= branches[0].lower.x { return (0, atomMass) }
-        for (i, b) in branches.enumerated() {
-            if x >= b.upper.x {
-                if i + 1 == branches.count { return (0, 1) }
-                if x <= branches[i + 1].lower.x { return (0, b.upper.cdf) }
-                continue
+    func evaluate(_ x: Double) -> (density: Double, cdf: Double) { evaluate(increasing: [x])[0] }
+
+    /// ρ and F along increasing abscissae; inside one support interval each solve starts from
+    /// the previous point's u (x increases with u, so it brackets from below).
+    func evaluate(increasing xs: [Double]) -> [(density: Double, cdf: Double)] {
+        let intervals = branches.map { ($0.lower.x, $0.upper.x) }
+        var previous: (branch: Int, x: Double, point: PopulationPoint)? = nil
+        var step: (du: Double, dx: Double)? = nil
+        return xs.map { x in
+            guard x.isFinite else { return (0, x > 0 ? 1 : 0) }
+            if x < 0 { return (0, 0) }
+            switch SubordinationBoundary.locate(x, in: intervals) {
+            case .below: return (0, atoms.first?.mass ?? 0)
+            case .after(let i): return (0, branches[i].upper.cdf)
+            case .inside(let i):
+                let start = previous.flatMap { $0.branch == i && $0.x < x ? ($0.point, $0.x) : nil }
+                // The next u from the last step's du/dx, doubled so that it usually overshoots.
+                let guess = start.flatMap { s in step.map { s.0.w.real + 2 * $0.du * (x - s.1) / $0.dx } }
+                let p = boundaryPoint(x, in: branches[i], from: start, guess: guess)
+                step = start.map { (p.w.real - $0.0.w.real, x - $0.1) }
+                previous = (i, x, p)
+                return (p.w.imaginary / (aspect * .pi * p.w.lengthSquared), cdf(at: p, x: x))
             }
-            let p = boundaryPoint(x, in: b)
-            return (p.w.imaginary / (aspect * .pi * p.w.lengthSquared), cdf(at: p, x: x))
         }
-        return (0, 1)
     }
 
     /// w(z) for Im z > 0 by Newton's method on z(w) = z continued from Im z large (where
@@ -435,9 +446,10 @@ public struct NonlinearGram: SpectralMeasure {
             }
             return populationPoint(w)
         }
-        let x = z.real
-        for b in branches where x > b.lower.x && x < b.upper.x { return boundaryPoint(x, in: b) }
-        return realAxisPoint(x)
+        if case .inside(let i) = SubordinationBoundary.locate(z.real, in: branches.map { ($0.lower.x, $0.upper.x) }) {
+            return boundaryPoint(z.real, in: branches[i])
+        }
+        return realAxisPoint(z.real)
     }
 
     /// The real w with z(w) = x for real x outside the support (z increases on each piece of
@@ -447,20 +459,20 @@ public struct NonlinearGram: SpectralMeasure {
     func realAxisPoint(_ x: Double) -> PopulationPoint {
         func z(_ u: Double) -> Double { map(populationPoint(Complex(u))).real }
         var low: (u: Double, x: Double), high: (u: Double, x: Double)
-        if x <= branches[0].lower.x {
+        switch SubordinationBoundary.locate(x, in: branches.map { ($0.lower.x, $0.upper.x) }) {
+        case .after(let i) where i + 1 < branches.count:
+            low = (branches[i].upper.u, branches[i].upper.x)
+            high = (branches[i + 1].lower.u, branches[i + 1].lower.x)
+        case .after(let i):
+            low = (branches[i].upper.u, branches[i].upper.x)
+            var u = 2 * max(low.u, x) + 1
+            for _ in 0..<60 where z(u) < x { u *= 2 }
+            high = (u, z(u))
+        case .below, .inside:
             high = (branches[0].lower.u, branches[0].lower.x)
             var u = aspect < 1 && x >= 0 ? 0 : min(x - aspect * eta, high.u)
             for _ in 0..<60 where z(u) > x { u = 2 * u - 1 }
             low = (u, z(u))
-        } else if let i = branches.indices.dropLast().first(where: { x >= branches[$0].upper.x && x <= branches[$0 + 1].lower.x }) {
-            low = (branches[i].upper.u, branches[i].upper.x)
-            high = (branches[i + 1].lower.u, branches[i + 1].lower.x)
-        } else {
-            let top = branches[branches.count - 1].upper
-            low = (top.u, top.x)
-            var u = 2 * max(top.u, x) + 1
-            for _ in 0..<60 where z(u) < x { u *= 2 }
-            high = (u, z(u))
         }
         if x == low.x || x == high.x { return populationPoint(Complex(x == low.x ? low.u : high.u)) }
         return populationPoint(Complex(SubordinationBoundary.abscissa(of: x, from: low.u, low.x, to: high.u, high.x, z)))

@@ -232,11 +232,11 @@ enum VectorQuadrature {
             }
             return Panel(lo: lo, hi: hi, values: k15, error: error.isNaN ? .infinity : error, index: index)
         }
-        // Initial panels: between breakpoints, each cut in 4 (at least 8 in all).
+        // Initial panels: one per gap between breakpoints, at least 8 in all.
         let cuts = [0.0] + breakpoints.map(theta) + [Double.pi]
         var panels: [Panel] = []
         for (i, (lo, hi)) in zip(cuts, cuts.dropFirst()).enumerated() where hi > lo {
-            let pieces = cuts.count == 2 ? 8 : 4
+            let pieces = max(1, 8 / (cuts.count - 1))
             for p in 0..<pieces {
                 panels.append(panel(lo + (hi - lo) * Double(p) / Double(pieces), lo + (hi - lo) * Double(p + 1) / Double(pieces), i))
             }

@@ -102,7 +102,19 @@ enum SubordinationBoundary {
     /// given that excess(vMax) ≤ 0 (doubled up to 10 times if rounding says otherwise). Where
     /// excess is still ≤ 0 at the smallest normal double the height is 0 to Double precision
     /// (ω = u + i0, and G is its boundary value).
-    static func height(below vMax: Double, _ excess: (Double) -> Double) -> Double {
+    ///
+    /// `hint` (the height at a nearby abscissa) first tries the bracket [hint/2, 2·hint],
+    /// widened ×4 at most 4 times, which saves most of the solve along a boundary.
+    static func height(below vMax: Double, hint: Double? = nil, _ excess: (Double) -> Double) -> Double {
+        if let h = hint, h > Double.leastNormalMagnitude, h < vMax {
+            var lo = h / 2, hi = min(2 * h, vMax)
+            var fLo = excess(lo), fHi = excess(hi)
+            for _ in 0..<4 where !(fLo > 0 && fHi <= 0) {
+                if !(fLo > 0) { lo = max(lo / 4, Double.leastNormalMagnitude); fLo = excess(lo) }
+                if fHi > 0 { hi = min(hi * 4, vMax); fHi = excess(hi) }
+            }
+            if fLo > 0 && fHi <= 0 { return solve(excess, lo, fLo, hi, fHi, ulps: 16) }
+        }
         var vHigh = vMax, fHigh = excess(vHigh)
         for _ in 0..<10 where fHigh > 0 {
             vHigh *= 2
@@ -116,10 +128,35 @@ enum SubordinationBoundary {
     }
 
     /// u in [uLow, uHigh] with map(u) = x, for `map` increasing with map(uLow) = xLow ≤ x ≤
-    /// xHigh = map(uHigh), to 4 doubles.
+    /// xHigh = map(uHigh), to 4 doubles. A `guess` inside the bracket (the next point of a
+    /// sweep) splits it first, which along an evenly spaced grid leaves a short bracket.
     static func abscissa(of x: Double, from uLow: Double, _ xLow: Double, to uHigh: Double, _ xHigh: Double,
-                         _ map: (Double) -> Double) -> Double {
-        solve({ map($0) - x }, uLow, xLow - x, uHigh, xHigh - x)
+                         guess: Double? = nil, _ map: (Double) -> Double) -> Double {
+        var (a, fa, b, fb) = (uLow, xLow - x, uHigh, xHigh - x)
+        if let g = guess, g > a, g < b {
+            let fg = map(g) - x
+            if fg == 0 { return g }
+            if fg > 0 { (b, fb) = (g, fg) } else { (a, fa) = (g, fg) }
+        }
+        return solve({ map($0) - x }, a, fa, b, fb)
+    }
+
+    /// Where x lies relative to support intervals [lower_i, upper_i] (increasing, disjoint).
+    enum Location: Equatable {
+        case below
+        /// Inside interval i (strictly).
+        case inside(Int)
+        /// At or above upper_i and at or below lower_{i+1} (or above everything for the last).
+        case after(Int)
+    }
+
+    static func locate(_ x: Double, in intervals: [(lower: Double, upper: Double)]) -> Location {
+        if x <= intervals[0].lower { return .below }
+        for (i, b) in intervals.enumerated() {
+            if x < b.upper { return .inside(i) }
+            if i + 1 == intervals.count || x <= intervals[i + 1].lower { return .after(i) }
+        }
+        return .after(intervals.count - 1)
     }
 
     /// ω in the upper half-plane with map(ω) = z (Im z > 0), by Newton's method continued from
