@@ -132,10 +132,11 @@ extension NonlinearGram {
         let moments = (1...4).map(moment)
         // E_train = (1 − c) + c∫(cγ)²/(x + cγ)² dμ_M = [1 − c(1 − atom)] + c∫_cont ρ(x)(cγ)²/(x + cγ)² dx
         // (the atom at 0 has weight 1; 1 − c(1 − atom) is max(0, 1 − c) for nonlinear f).
-        let c = aspect, continuous = 1 - (atoms.first?.mass ?? 0)
+        let c = aspect, continuous = continuousMass
         let integrals = losses.map { l in
             SpectrumSelfCheck.Integral(name: "E_train(γ = \(l.gamma))", weight: { x in x == 0 ? 0 : (c * l.gamma) * (c * l.gamma) / ((x + c * l.gamma) * (x + c * l.gamma)) },
-                                       offset: max(0, 1 - c * continuous), factor: c, reported: l.theory)
+                                       offset: max(0, 1 - c * continuous), factor: c, reported: l.theory,
+                                       breakpoints: (-1...40).map { c * l.gamma * Foundation.pow(10, Double($0)) }.filter { $0 < lambdaMax })
         }
         let check = try SpectrumSelfCheck(
             density: density, support: support, atoms: atoms, moments: moments,

@@ -74,13 +74,16 @@ public struct LossHessian: SpectralMeasure {
     /// above 1e-9, which none of the checks would see: such a law is δ₁ to the printed digits.
     public static let minimumSpread = 1e-7
 
+    /// The standard deviation √(m₂ − m₁²) = √(φ + 2ε) of the law (its mean is 1).
+    public static func spread(phi: Double, epsilon: Double) -> Double { (phi + 2 * epsilon).squareRoot() }
+
     /// - Throws: `invalidArgument` unless φ > 0 and ε ≥ 0 are finite, or when √(φ + 2ε) is below
     ///   `minimumSpread` (the message gives what the law is to Double precision);
     ///   `didNotConverge` if an edge cannot be bracketed.
     public init(phi: Double, epsilon: Double) throws {
         try require(phi, "φ (parameters / data points)", { $0 > 0 }, "finite and > 0")
         try require(epsilon, "ε (energy)", { $0 >= 0 }, "finite and ≥ 0")
-        let spread = (phi + 2 * epsilon).squareRoot()
+        let spread = Self.spread(phi: phi, epsilon: epsilon)
         guard spread >= Self.minimumSpread else {
             throw NumericalError.invalidArgument(
                 "φ = \(phi), ε = \(epsilon): the spectrum lies within 4√(φ + 2ε) = \(4 * spread) of 1, too narrow for Double to resolve its shape (it needs φ + 2ε ≥ \(Self.minimumSpread * Self.minimumSpread)); to the printed digits it is a point mass at 1 (m₁ = 1, m₂ − m₁² = φ + 2ε)")

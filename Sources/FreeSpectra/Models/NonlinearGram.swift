@@ -55,7 +55,7 @@ public struct GramActivationMoments: Sendable, Equatable, Codable {
             throw NumericalError.invalidArgument("activation '\(activation.name)' has non-finite Gaussian moments at σ_wσ_x = \(s)")
         }
         guard second > 1e-24 * (second + mean * mean), second > 1e-300 else {
-            throw NumericalError.invalidArgument("activation '\(activation.name)' is constant under N(0, \(s * s)) (η = 0): the Gram matrix vanishes")
+            throw NumericalError.invalidArgument("activation '\(activation.name)' has η = E[f_c(sz)²] = \(second) at s = σ_wσ_x = \(s) (constant there, or its variance below what Double holds): the Gram matrix vanishes")
         }
         let isCentred = abs(mean) <= 1e-12 * (second + mean * mean).squareRoot()
         self.activation = activation.name
@@ -154,8 +154,7 @@ public struct NonlinearGram: SpectralMeasure {
     public let psi: Double
     /// η = E[f_c(sz)²].
     public let eta: Double
-    /// ζ = (s E[f′(sz)])²; equal to η for linear f (snapped when η − ζ ≤ 1e-10·η) and 0 when
-    /// ζ ≤ 1e-14·η (quadrature noise of an even f; the law moves by O(ζ/η) relative).
+    /// ζ = (s E[f′(sz)])², snapped to η or 0 at the ends of [0, η] (`snapped(eta:zeta:)`).
     public let zeta: Double
     /// The activation constants when built from an activation, else nil.
     public let activationMoments: GramActivationMoments?
@@ -163,6 +162,9 @@ public struct NonlinearGram: SpectralMeasure {
     public private(set) var support: [ClosedRange<Double>] = []
     /// The atom at 0 (if the ranks require one).
     public let atoms: [Atom]
+    /// rank(M)/n₁, the mass of the continuous part, kept apart from the atom's 1 − rank/n₁
+    /// (at φ/ψ = 1e12 that difference has 4 digits left).
+    let rankFraction: Double
     /// c = φ/ψ = n₁/m, the aspect of the sample covariance, and 1 − c = (ψ − φ)/ψ.
     let aspect: Double, oneMinusAspect: Double
     /// MP(1/ψ), the law of W̃W̃ᵀ, when ζ > 0 (H = δ + ζ·MP(1/ψ)); nil when ζ = 0 (H = δ_η).
@@ -193,6 +195,20 @@ public struct NonlinearGram: SpectralMeasure {
     /// location wide, 2·10⁹ ulps) its shape would carry relative errors above 1e-9.
     public static let minimumRelativeSpread = 1e-7
 
+    /// ζ as the law uses it: η when η − ζ ≤ 1e-10·η (linear f: the mass a nonlinear part would
+    /// move lies within ~δ ≤ 1e-10·η of 0, an atom to any grid), 0 when ζ ≤ 1e-14·η (the
+    /// quadrature noise of an even f, whose ζ is 0; the law moves by O(ζ/η) relative).
+    static func snapped(eta: Double, zeta: Double) -> Double {
+        eta - zeta <= 1e-10 * eta ? eta : (zeta <= 1e-14 * eta ? 0 : zeta)
+    }
+
+    /// The standard deviation of the law over its mean η: √(m₂ − m₁²)/m₁ = √(φ/ψ + ζ²/(η²ψ)),
+    /// with ζ snapped as the law snaps it.
+    public static func relativeSpread(eta: Double, zeta: Double, phi: Double, psi: Double) -> Double {
+        let zeta = snapped(eta: eta, zeta: zeta)
+        return (phi / psi + (zeta / eta) * (zeta / eta) / psi).squareRoot()
+    }
+
     /// The law for given constants.
     /// - Throws: `invalidArgument` for φ, ψ, η ≤ 0, ζ < 0, ζ > η, non-finite input, or a law
     ///   narrower than `minimumRelativeSpread`; `didNotConverge` if an edge cannot be bracketed.
@@ -215,9 +231,9 @@ public struct NonlinearGram: SpectralMeasure {
         try require(psi, "ψ = n₀/n₁", { $0 > 0 }, "finite and > 0")
         try require(eta, "η = E[f(sz)²]", { $0 > 0 }, "finite and > 0")
         try require(zeta, "ζ = (sE[f′(sz)])²", { $0 >= 0 && $0 <= eta * (1 + 1e-9) }, "finite and in [0, η] (Cauchy–Schwarz, η = \(eta))")
-        let zeta = eta - zeta <= 1e-10 * eta ? eta : (zeta <= 1e-14 * eta ? 0 : zeta)
+        let zeta = Self.snapped(eta: eta, zeta: zeta)
         let c = phi / psi
-        let spread = (c + (zeta / eta) * (zeta / eta) / psi).squareRoot()
+        let spread = Self.relativeSpread(eta: eta, zeta: zeta, phi: phi, psi: psi)
         guard spread >= Self.minimumRelativeSpread else {
             throw NumericalError.invalidArgument(
                 "φ = \(phi), ψ = \(psi): the spectrum lies within a relative spread √(φ/ψ + ζ²/(η²ψ)) = \(spread) of its mean η = \(eta), too narrow for Double to resolve its shape (it needs ≥ \(Self.minimumRelativeSpread)); to the printed digits it is a point mass at η (raise φ/ψ or lower ψ)")
@@ -228,7 +244,7 @@ public struct NonlinearGram: SpectralMeasure {
         self.zeta = zeta
         self.activationMoments = moments
         let linear = zeta == eta
-        let rankFraction = linear ? min(psi, psi / phi) : psi / phi  // rank / n₁
+        rankFraction = min(1, linear ? min(psi, psi / phi) : psi / phi)  // rank / n₁
         self.atoms = rankFraction < 1 ? [Atom(location: 0, mass: 1 - rankFraction)] : []
         aspect = c
         oneMinusAspect = (psi - phi) / psi
@@ -315,6 +331,8 @@ public struct NonlinearGram: SpectralMeasure {
 
     /// z = w(1 + cG₁^H(w)) = w((1 − c) + c w G_H(w)), in whichever form adds smaller terms.
     func map(_ p: PopulationPoint) -> Complex<Double> {
+        // z(0) = 0 also where G_H(0) is infinite (H's hard edge at τ = 0: linear f, ψ = 1).
+        if p.w == Complex(0) { return Complex(0) }
         let g1 = g1H(p), c = Complex(aspect)
         let wg = Complex(1) + g1  // w G_H(w), for the size comparison only
         if 1 + aspect * g1.length <= abs(oneMinusAspect) + aspect * wg.length {
@@ -338,9 +356,15 @@ public struct NonlinearGram: SpectralMeasure {
             let x = map(p).real
             return Edge(point: p, x: x, cdf: cdf(at: p, x: x))
         }
+        func finite(_ pieces: [(Edge, Edge)]) throws -> [(Edge, Edge)] {
+            for e in pieces.flatMap({ [$0.0, $0.1] }) where !(e.x.isFinite && e.cdf.isFinite) {
+                throw NumericalError.didNotConverge("Gram law at φ = \(phi), ψ = \(psi), η = \(eta), ζ = \(zeta): a support edge came out as x = \(e.x) (at w = \(e.u))")
+            }
+            return pieces
+        }
         guard let mp = population else {
             let rootC = c.squareRoot(), oneMinusRoot = oneMinusAspect / (1 + rootC)
-            return [(edge(eta * oneMinusRoot), edge(eta * (1 + rootC)))]
+            return try finite([(edge(eta * oneMinusRoot), edge(eta * (1 + rootC)))])
         }
         let logC = Foundation.log(c)
         let what = "Gram law edge at φ = \(phi), ψ = \(psi), η = \(eta), ζ = \(zeta)"
@@ -353,9 +377,20 @@ public struct NonlinearGram: SpectralMeasure {
             let p = point(offset, d)
             return edge(p.w.real, p)
         }
+        // The lowest edge is found from MP's special points, so its u is known to ~1e-16·η only;
+        // when it lies near u = 0 (φ ≈ ψ: u ≈ (1 − c)/(2cE₁), 0 at φ = ψ) it is solved again in u
+        // itself, where cI₂^H increases, from a bracket of ±1e-12·η (10⁴ times that error).
+        func refinedNearZero(_ e: Edge) -> Edge {
+            guard abs(e.u) < 1e-6 * eta else { return e }
+            let excess = { (u: Double) in boundaryExcess(populationPoint(Complex(u))) }
+            let lo = e.u - 1e-12 * eta, hi = e.u + 1e-12 * eta
+            let fLo = excess(lo), fHi = excess(hi)
+            guard fLo < 0, fHi > 0 else { return e }
+            return edge(SubordinationBoundary.solve(excess, lo, fLo, hi, fHi))
+        }
         let top = try edge(.aboveUpper, below: nil)
-        guard mp.ratio > 1, delta > 0 else { return [(try edge(.belowLower, below: nil), top)] }
-        let bottom = try edge(.belowAtom, below: nil)
+        guard mp.ratio > 1, delta > 0 else { return try finite([(refinedNearZero(try edge(.belowLower, below: nil)), top)]) }
+        let bottom = refinedNearZero(try edge(.belowAtom, below: nil))
         // The minimum of I₂^H over j in (−k, −1), each j represented from its nearer end.
         func excess(_ j: Double) -> Double {
             let fromAtom = j + mp.k, fromLower = -1 - j
@@ -370,8 +405,8 @@ public struct NonlinearGram: SpectralMeasure {
             else { lo = x1; x1 = x2; f1 = f2; x2 = lo + golden * (hi - lo); f2 = excess(x2) }
         }
         let jMin = (lo + hi) / 2
-        if excess(jMin) >= 0 { return [(bottom, top)] }
-        return [(bottom, try edge(.aboveAtom, below: jMin + mp.k)), (try edge(.belowLower, below: -1 - jMin), top)]
+        if excess(jMin) >= 0 { return try finite([(bottom, top)]) }
+        return try finite([(bottom, try edge(.aboveAtom, below: jMin + mp.k)), (try edge(.belowLower, below: -1 - jMin), top)])
     }
 
     // MARK: Subordination
@@ -502,8 +537,8 @@ public struct NonlinearGram: SpectralMeasure {
     /// F(x) = μ((−∞, x]), atom included, in closed form (see the type).
     public func cdf(_ x: Double) -> Double { evaluate(x).cdf }
 
-    /// The mass of the continuous part, 1 − the atom's mass (the rank rule).
-    public var continuousMass: Double { 1 - (atoms.first?.mass ?? 0) }
+    /// The mass of the continuous part, rank(M)/n₁ (the rank rule).
+    public var continuousMass: Double { rankFraction }
 
     /// The largest point of the spectrum.
     public var lambdaMax: Double { support.last?.upperBound ?? 0 }

@@ -45,8 +45,13 @@ public struct SpectrumSelfCheck {
         public var offset: Double
         public var factor: Double
         public var reported: Double
-        public init(name: String, weight: @escaping (Double) -> Double, offset: Double, factor: Double, reported: Double) {
+        /// Where the weight changes on its own scale (quadrature breakpoints): a weight that
+        /// lives within cγ = 1e-12 of 0 is invisible to panels of the spectrum's width.
+        public var breakpoints: [Double]
+        public init(name: String, weight: @escaping (Double) -> Double, offset: Double, factor: Double, reported: Double,
+                    breakpoints: [Double] = []) {
             self.name = name; self.weight = weight; self.offset = offset; self.factor = factor; self.reported = reported
+            self.breakpoints = breakpoints
         }
     }
 
@@ -116,10 +121,13 @@ public struct SpectrumSelfCheck {
         // ρ-mass from −∞ up to each interval end and breakpoint, in increasing x.
         var rhoBelow: [(x: Double, mass: Double)] = []
         var before = 0.0
+        let weightBreaks = integrals.flatMap(\.breakpoints)
         for interval in support {
-            let breaks = sortedPoints.filter { $0 > interval.lowerBound && $0 < interval.upperBound }
+            let inside = { (x: Double) in x > interval.lowerBound && x < interval.upperBound }
+            let breaks = sortedPoints.filter(inside)
+            let all = (breaks + weightBreaks.filter(inside)).sorted()
             let result = try VectorQuadrature.integrate(density, weights: weights, scales: scales, over: interval,
-                                                        breakpoints: breaks, target: 1e-3 * tol, panelBudget: Self.panelBudget)
+                                                        breakpoints: all, target: 1e-3 * tol, panelBudget: Self.panelBudget)
             guard result.error <= 0.1 * tol else {
                 throw fail("the density could not be integrated over [\(interval.lowerBound), \(interval.upperBound)] to \(0.1 * tol) (estimated error \(result.error) after \(Self.panelBudget) panels)")
             }
@@ -127,7 +135,7 @@ public struct SpectrumSelfCheck {
                 throw fail("the support interval [\(interval.lowerBound), \(interval.upperBound)] carries no mass (∫ρ = \(result.totals[0]))")
             }
             rhoBelow.append((interval.lowerBound, before))
-            for (x, m) in zip(breaks, result.cumulative) { rhoBelow.append((x, before + m)) }
+            for (x, m) in zip(all, result.cumulative) { rhoBelow.append((x, before + m)) }
             before += result.totals[0]
             rhoBelow.append((interval.upperBound, before))
             for i in totals.indices { totals[i] += result.totals[i] }
