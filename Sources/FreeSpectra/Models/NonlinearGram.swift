@@ -261,7 +261,8 @@ public struct NonlinearGram: SpectralMeasure {
         return PopulationPoint(w: w, mp: mp.point((w - Complex(delta)) / Complex(zeta)))
     }
 
-    /// r = δ/ζ, the weight of the shift in H's transforms (ζ > 0).
+    /// r = δ/ζ, the weight of the shift in H's transforms (ζ > 0). Every r·(…) is skipped when
+    /// r = 0 (linear f), where H's atom at 0 makes G₀, I₀ infinite at w = 0 and 0·∞ would be NaN.
     var shiftRatio: Double { delta / zeta }
 
     /// G_H(w) = ∫dH/(w − τ) = G₀(ω)/ζ, ω = (w − δ)/ζ.
@@ -273,13 +274,14 @@ public struct NonlinearGram: SpectralMeasure {
     /// G₁^H(w) = ∫τ dH/(w − τ) = rG₀(ω) + G₁(ω) (= wG_H − 1, without the subtraction).
     func g1H(_ p: PopulationPoint) -> Complex<Double> {
         guard let mp = population, let q = p.mp else { return Complex(eta) / (p.w - Complex(eta)) }
-        return Complex(shiftRatio) * mp.g0(q) + mp.g1(q)
+        return shiftRatio == 0 ? mp.g1(q) : Complex(shiftRatio) * mp.g0(q) + mp.g1(q)
     }
 
     /// dG₁^H/dw = (rG₀′(ω) + G₁′(ω))/ζ.
     func g1HDerivative(_ p: PopulationPoint) -> Complex<Double> {
         guard let mp = population, let q = p.mp else { return -Complex(eta) / ((p.w - Complex(eta)) * (p.w - Complex(eta))) }
-        return (Complex(shiftRatio) * mp.g0Derivative(q) + mp.g1Derivative(q)) / Complex(zeta)
+        let shifted = shiftRatio == 0 ? Complex(0) : Complex(shiftRatio) * mp.g0Derivative(q)
+        return (shifted + mp.g1Derivative(q)) / Complex(zeta)
     }
 
     /// I₀^H = ∫dH/|w − τ|² and I₁^H = ∫τ dH/|w − τ|².
@@ -289,7 +291,7 @@ public struct NonlinearGram: SpectralMeasure {
             return (1 / d, eta / d)
         }
         let i0 = mp.i0(q)
-        return (i0 / (zeta * zeta), (shiftRatio * i0 + mp.i1(q)) / zeta)
+        return (i0 / (zeta * zeta), ((shiftRatio == 0 ? 0 : shiftRatio * i0) + mp.i1(q)) / zeta)
     }
 
     /// log I₂^H, I₂^H = ∫τ² dH/|w − τ|² = r²I₀ + 2rI₁ + I₂ = T²/(λD) + 1/|j|² with
@@ -335,10 +337,13 @@ public struct NonlinearGram: SpectralMeasure {
         if p.w == Complex(0) { return Complex(0) }
         let g1 = g1H(p), c = Complex(aspect)
         let wg = Complex(1) + g1  // w G_H(w), for the size comparison only
-        if 1 + aspect * g1.length <= abs(oneMinusAspect) + aspect * wg.length {
-            return p.w * (Complex(1) + c * g1)
+        if 1 + aspect * g1.length > abs(oneMinusAspect) + aspect * wg.length {
+            // G_H itself overflows next to an atom of H at 0 (linear f, ψ < 1: at w = −2e-307
+            // this form was NaN); there wG_H = 1 + G₁^H is not small and the first form is exact.
+            let b = p.w * (Complex(oneMinusAspect) + c * p.w * gH(p))
+            if b.isFinite { return b }
         }
-        return p.w * (Complex(oneMinusAspect) + c * p.w * gH(p))
+        return p.w * (Complex(1) + c * g1)
     }
 
     // MARK: Support edges

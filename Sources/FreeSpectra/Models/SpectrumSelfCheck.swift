@@ -125,7 +125,16 @@ public struct SpectrumSelfCheck {
         for interval in support {
             let inside = { (x: Double) in x > interval.lowerBound && x < interval.upperBound }
             let breaks = sortedPoints.filter(inside)
-            let all = (breaks + weightBreaks.filter(inside)).sorted()
+            // An edge close to 0 against the interval's width (φ ≈ ψ: a soft edge at 1e-17 of
+            // it before a x^{−1/2} rise) puts a step into ρ dx/dθ that no panel of the width sees
+            // (it missed 2e-8 of the mass); breakpoints at lo + |lo|·10^k bracket that scale.
+            let lo = interval.lowerBound, width = interval.upperBound - lo
+            var edgeBreaks: [Double] = []
+            if lo != 0, abs(lo) < 1e-3 * width {
+                var step = 0.01 * abs(lo)
+                while step < 0.1 * width && edgeBreaks.count < 60 { edgeBreaks.append(lo + step); step *= 10 }
+            }
+            let all = (breaks + weightBreaks.filter(inside) + edgeBreaks).sorted()
             let result = try VectorQuadrature.integrate(density, weights: weights, scales: scales, over: interval,
                                                         breakpoints: all, target: 1e-3 * tol, panelBudget: Self.panelBudget)
             guard result.error <= 0.1 * tol else {
