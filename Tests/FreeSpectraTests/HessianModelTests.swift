@@ -11,7 +11,7 @@ import Testing
             let h = try LossHessian(phi: phi, epsilon: 0)
             let mp = try MarchenkoPastur(ratio: phi)
             #expect(h.support == mp.support && h.atoms == mp.atoms)
-            #expect(try h.index() == 0)  // H₀ ≥ 0; the atom at 0 is not negative
+            #expect(h.index() == 0)  // H₀ ≥ 0; the atom at 0 is not negative
             for k in 1...6 { #expect(abs(h.moment(k) - mp.moment(k)) <= 1e-12 * mp.moment(k)) }
             // The cubic path at tiny ε (one root escapes to ~1/(2φε) ≈ 1e10) must reduce to the MP
             // quadratic: ρ moves by O(ε/dist²) inside the bulk, so 1e-7 at ε = 1e-10 away from edges.
@@ -62,7 +62,7 @@ import Testing
             }
             // Normalisation: no atoms for ε > 0, so the density integrates to 1.
             #expect(h.atoms.isEmpty)
-            #expect(abs(try h.cdf(h.lambdaMax) - 1) <= 1e-10)
+            #expect(abs(h.cdf(h.lambdaMax) - 1) <= 1e-10)
         }
     }
 
@@ -98,7 +98,7 @@ import Testing
             #expect(h.support.count == 2)
             let bump = h.support[0]
             #expect(abs((bump.upperBound - bump.lowerBound) - 4 * (2e-8 * p).squareRoot()) <= 1e-6)
-            let alpha = try h.index()
+            let alpha = h.index()
             #expect(alpha > p / 2 && alpha - p / 2 <= 1e-4, "φ \(phi): α = \(alpha)")
             // Mass of the bump = p (quadrature over a √-edged density: 1e-9).
             let bumpMass = try Quadrature.integrate(h.density, from: bump.lowerBound, to: bump.upperBound)

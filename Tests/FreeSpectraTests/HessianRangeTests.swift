@@ -25,7 +25,7 @@ import Testing
     @Test func tinyEnergyBelowPhiOneIsMarchenkoPastur() throws {
         let phi = 0.5
         let mp = try MarchenkoPastur(ratio: phi), wrong = try MarchenkoPastur(ratio: 1.01 * phi)
-        for epsilon in [1e-12, 1e-16, 1e-20, 1e-100, 2.2e-308, 5e-324] {
+        for epsilon in [1e-12, 1e-16, 1e-20, 1e-100, Double("2.2e-308")!, Double.leastNonzeroMagnitude] {
             let h = try LossHessian(phi: phi, epsilon: epsilon)
             #expect(h.support.count == 1 && h.index() == 0)
             #expect(abs(h.support[0].lowerBound - mp.lowerEdge) <= 1e-10 && abs(h.lambdaMax - mp.upperEdge) <= 1e-10)
@@ -45,15 +45,15 @@ import Testing
     /// 2εG_bulk(0) (Docs/theory-hessian.md §7), detached from the bulk while
     /// 2ε < φ(φ^{1/3} − 1)³. So the bump's width is 4√(2εp) to relative O(√ε), it holds mass p
     /// (F at its top edge, and ∫ρ in the self-check), α → p/2, and above the bump F is MP's with
-    /// its atom to O(ε). Down to ε = 5e-324, where the bump is 9e-162 wide.
+    /// its atom to O(ε). Down to ε = 5e-324 (Double.leastNonzeroMagnitude), where the bump is 9e-162 wide.
     @Test func tinyEnergyAbovePhiOneSmearsTheAtom() throws {
         for phi in [2.0, 30.0] {
             let p = 1 - 1 / phi
             let mp = try MarchenkoPastur(ratio: phi)
-            for epsilon in [1e-12, 1e-20, 1e-100, 5e-324] {
+            for epsilon in [1e-12, 1e-20, 1e-100, Double.leastNonzeroMagnitude] {
                 let h = try LossHessian(phi: phi, epsilon: epsilon)
                 #expect(h.support.count == 2)
-                let bump = h.support[0], radius = 2 * (2 * epsilon).squareRoot() * p.squareRoot()  // 2εp is subnormal at 5e-324
+                let bump = h.support[0], radius = 2 * (2 * epsilon).squareRoot() * p.squareRoot()  // 2εp is subnormal at ε = 5e-324
                 #expect(abs((bump.upperBound - bump.lowerBound) / (2 * radius) - 1) <= 1e-5, "φ \(phi) ε \(epsilon)")
                 #expect(abs(h.cdf(bump.upperBound) - p) <= 1e-12)
                 #expect(abs(h.index() - p / 2) <= 1e-5)
@@ -82,7 +82,7 @@ import Testing
         let edge = -3 / pow(4, 1.0 / 3)
         let constant = try Quadrature.integrate({ z in (Complex(1) / (try! q(z))).imaginary / .pi },
                                                 from: edge * (1 - 1e-14), to: 0, relativeTolerance: 1e-10)
-        for epsilon in [1e-30, 1e-60, 1e-200, 5e-324] {
+        for epsilon in [1e-30, 1e-60, 1e-200, Double.leastNonzeroMagnitude] {
             let h = try LossHessian(phi: 1, epsilon: epsilon)
             #expect(abs(h.lambdaMin / (-3 * pow(epsilon, 2.0 / 3)) - 1) <= 1e-6, "ε \(epsilon): λ_min \(h.lambdaMin)")
             let expected = pow(2 * epsilon, 1.0 / 3) * constant
