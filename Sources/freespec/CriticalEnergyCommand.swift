@@ -75,9 +75,11 @@ struct CriticalEnergyCommand: ParsableCommand {
 
     func run() throws {
         let grid = try Self.grid(phi)
-        try reportingErrors {
+        var current = grid.first ?? 0
+        try reportingModelErrors("critical-energy", options: "--phi \(phi) (at φ = \(current))") {
             var rows: [Row] = []
             for p in grid {
+                current = p
                 var row = Row(row: try LossHessian.criticalEnergyRow(phi: p))
                 if monteCarlo.monteCarloEnabled {
                     let s = try HessianSampler.sample(phi: p, epsilon: 2 * row.row.epsilonC, size: monteCarlo.size,

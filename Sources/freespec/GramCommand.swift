@@ -100,12 +100,22 @@ struct GramCommand: ParsableCommand, SamplesMonteCarlo {
                 throw ValidationError("--n0 \(n0) at φ = \(phi), ψ = \(psi) gives m = \(Int(m)), n₁ = \(Int(n1)); both must be between 2 and 8000 (change --n0)")
             }
         }
-        _ = try parseActivation(activation, using: GramActivations.named)
+        let f = try parseActivation(activation, using: GramActivations.named)
+        let constants: GramActivationMoments
+        do {
+            constants = try GramActivationMoments(activation: f, sigmaW: sigmaW, sigmaX: sigmaX)
+        } catch let NumericalError.invalidArgument(message) {
+            throw ValidationError("--activation \(activation) with --sigma-w \(sigmaW) --sigma-x \(sigmaX): \(message); choose other scales or another activation")
+        }
+        let spread = NonlinearGram.relativeSpread(eta: constants.eta, zeta: constants.zeta, phi: phi, psi: psi)
+        guard spread >= NonlinearGram.minimumRelativeSpread else {
+            throw ValidationError("--phi \(phi) with --psi \(psi) (\(activation): η = \(formatNumber(constants.eta)), ζ = \(formatNumber(constants.zeta))): the spectrum lies within a relative spread √(φ/ψ + ζ²/(η²ψ)) = \(formatNumber(spread)) of its mean η, narrower than Double resolves (it needs ≥ \(formatNumber(NonlinearGram.minimumRelativeSpread)); to the printed digits it is a point mass at η). Raise --phi or lower --psi.")
+        }
         if let path = plot { try validateOutputPath(path, option: "--plot") }
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingModelErrors("gram", options: "--activation \(activation) --phi \(phi) --psi \(psi)\(sigmaW == 1 && sigmaX == 1 ? "" : " --sigma-w \(sigmaW) --sigma-x \(sigmaX)")") {
             let f = try parseActivation(activation, using: GramActivations.named)
             let model = try NonlinearGram(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi, psi: psi)
             let gammas = trainLoss ? try Self.gammaGrid(gamma) : []
@@ -156,7 +166,7 @@ struct GramCommand: ParsableCommand, SamplesMonteCarlo {
             rows += verdictRows(mc.ks)
         }
         let header = mc == nil ? ["quantity", "theory"] : ["quantity", "theory", "Monte Carlo"]
-        var lines = [renderTable(header, rows.map { mc == nil ? Array($0.prefix(2)) : $0 })]
+        var lines = [renderTable(header, rows.map { mc == nil ? Array($0.prefix(2)) : $0 }), selfCheckLine(p.check)]
         if p.centred == true {
             lines.append("note: \(p.activation ?? "f") is not centred under N(0, (σ_wσ_x)²): its mean E f(sz) = \(formatNumber(p.meanRemoved ?? .nan)) was subtracted (the theory is for f − E f).")
         } else if p.centred == false {

@@ -47,17 +47,18 @@ struct HessianCommand: ParsableCommand {
         guard epsilon <= 1e6 else { throw ValidationError("--epsilon must be ≤ 1e6, got \(epsilon)") }
         guard points >= 2 && points <= 100_000 else { throw ValidationError("--points must be between 2 and 100000, got \(points)") }
         if let bad = at?.values.first(where: { !$0.isFinite }) { throw ValidationError("--at values must be finite, got \(bad)") }
+        let spread = LossHessian.spread(phi: phi, epsilon: epsilon)
+        guard spread >= LossHessian.minimumSpread else {
+            throw ValidationError("--phi \(phi) with --epsilon \(epsilon): the spectrum lies within 4√(φ + 2ε) = \(formatNumber(4 * spread)) of λ = 1, narrower than Double resolves; it needs φ + 2ε ≥ \(formatNumber(LossHessian.minimumSpread * LossHessian.minimumSpread)) (to the printed digits it is a point mass at 1). Raise --phi or --epsilon.")
+        }
         if monteCarlo.monteCarloEnabled { try monteCarlo.checkDataPoints(phi: phi) }
         if let path = plot { try validateOutputPath(path, option: "--plot") }
     }
 
     func run() throws {
-        try reportingErrors {
+        try reportingModelErrors("hessian", options: "--phi \(phi) --epsilon \(epsilon)") {
             let model = try LossHessian(phi: phi, epsilon: epsilon)
-            var result = HessianResult(prediction: try model.prediction(points: points))
-            if let xs = at?.values {
-                result.evaluations = try xs.map { HessianEvaluation(x: $0, rho: model.density($0), cdf: try model.cdf($0)) }
-            }
+            var result = HessianResult(prediction: try model.prediction(points: points, evaluations: at?.values ?? []))
             if monteCarlo.monteCarloEnabled {
                 result.monteCarlo = try monteCarlo.run(phi: phi, epsilon: epsilon)
             }
@@ -92,12 +93,12 @@ struct HessianCommand: ParsableCommand {
             rows += verdictRows(mc.verdict)
         }
         let header = mc == nil ? ["quantity", "theory"] : ["quantity", "theory", "Monte Carlo"]
-        var lines = [renderTable(header, rows.map { mc == nil ? Array($0.prefix(2)) : $0 })]
+        var lines = [renderTable(header, rows.map { mc == nil ? Array($0.prefix(2)) : $0 }), selfCheckLine(p.check)]
         if p.phi >= 1 { lines.append("note: φ ≥ 1, so ε_c = 0: every ε > 0 has negative eigenvalues.") }
         if p.epsilon == 0 && !p.atoms.isEmpty {
             lines.append("note: ε = 0, φ > 1: H = H₀ has \(formatNumber(p.atoms[0].mass)) of its eigenvalues exactly at 0 (not counted as negative).")
         }
-        if let ev = r.evaluations, !ev.isEmpty {
+        if let ev = p.evaluations, !ev.isEmpty {
             lines.append("")
             lines.append(renderTable(["x", "ρ(x)", "F(x)"], ev.map { [formatNumber($0.x), formatNumber($0.rho), formatNumber($0.cdf)] }))
         }
@@ -141,23 +142,43 @@ func validateHessianPhi(_ phi: Double, option: String = "--phi") throws {
     guard phi <= 1e6 else { throw ValidationError("\(option) must be ≤ 1e6, got \(phi)") }
 }
 
-struct HessianEvaluation: Codable {
-    var x: Double
-    var rho: Double
-    var cdf: Double
+/// Runs the computation of a Gram or Hessian command. A failure of the model is restated in
+/// the command's terms — which options, with what values, and what to do — on stderr with exit
+/// status 2, and nothing reaches stdout (the answer is printed only after it passed its
+/// self-check). File errors go through `reportingErrors`.
+func reportingModelErrors(_ command: String, options: @autoclosure () -> String, _ body: () throws -> Void) throws {
+    try reportingErrors {
+        do {
+            try body()
+        } catch let error as NumericalError {
+            let advice: String
+            switch error {
+            case .invalidArgument(let m):
+                advice = "\(m). Change those options (see freespec \(command) --help for their ranges)."
+            case .didNotConverge(let m), .noSolution(let m), .library(let m):
+                advice = "\(m). This is a limit of freespec, not a fault in the input: nearby values of these options usually work; please report the command."
+            }
+            FileHandle.standardError.write(Data("freespec: error: freespec \(command) \(options()): no answer: \(advice)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
 }
 
-/// `freespec hessian` output: the prediction's keys, plus `evaluations` and `monteCarlo`.
+/// One line that says what the printed answer was checked against (`SpectrumSelfCheck`).
+func selfCheckLine(_ c: SpectrumCheck) -> String {
+    let moments = c.momentErrors.map(abs).max() ?? 0
+    return "self-check against ∫ρ: total mass 1 \(c.totalMass >= 1 ? "+" : "−") \(String(format: "%.1e", abs(c.totalMass - 1))), m1…m4 within \(String(format: "%.1e", moments)), F within \(String(format: "%.1e", c.cdfError))\(c.integralError > 0 ? ", E_train within \(String(format: "%.1e", c.integralError))" : "") (tolerance \(String(format: "%.0e", c.tolerance)))"
+}
+
+/// `freespec hessian` output: the prediction's keys, plus `monteCarlo`.
 struct HessianResult: Encodable {
     var prediction: HessianPrediction
-    var evaluations: [HessianEvaluation]? = nil
     var monteCarlo: HessianMonteCarloReport? = nil
 
     func encode(to encoder: Encoder) throws {
         try prediction.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
-        try container.encodeIfPresent(evaluations, forKey: .evaluations)
         try container.encodeIfPresent(monteCarlo, forKey: .monteCarlo)
     }
-    private enum Key: String, CodingKey { case evaluations, monteCarlo }
+    private enum Key: String, CodingKey { case monteCarlo }
 }

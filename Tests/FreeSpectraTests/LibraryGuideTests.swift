@@ -126,7 +126,7 @@ import FreeSpectra  // not @testable: the guide may use only the public API
         #expect(try GramSampler.summary(sampled).ks.agrees)
 
         let hessian = try LossHessian(phi: 0.5, epsilon: 0.02)
-        let index = try hessian.index()
+        let index = hessian.index()
         #expect(abs(index - 0.01485) < 1e-4, "index \(index)")
         #expect(abs(try LossHessian.criticalEnergy(phi: 0.5) - 0.01127) < 1e-5)
         let h = try HessianSampler.sample(phi: 0.5, epsilon: 0.02, size: 200, samples: 2, seed: 1)

@@ -127,4 +127,46 @@ import Testing
         #expect(throws: NumericalError.self) { try Semicircle(center: 0, variance: 0) }
         #expect(throws: NumericalError.self) { try Semicircle(center: .nan, variance: 1) }
     }
+
+    /// The distribution function at ratios where the arcsine form cancelled (λ = 4.4e-12: F was
+    /// −0.38; λ = 1e-6: 5e-9 off) and at λ ≈ 1, against adaptive quadrature of the closed-form
+    /// density (relative 1e-12 of a √-edged integrand): 1e-10. The Joukowski pieces
+    /// (`MarchenkoPasturTransforms`) are checked against quadrature too: G₀, G₁, I₀, I₁, I₂ at
+    /// points near the axis outside the support (Im ω = 1e-9), where Im G/Im ω would have lost
+    /// every digit; a wrong ratio fails.
+    @Test func distributionFunctionAndJoukowskiFormsAtExtremeRatios() throws {
+        for lambda in [4.44e-12, 1e-6, 0.3, 1 - 1e-9, 1.0, 1 + 1e-9, 2.5, 1e6] {
+            let mp = try MarchenkoPastur(ratio: lambda)
+            let atom = mp.atoms.first?.mass ?? 0
+            for q in [0.05, 0.3, 0.5, 0.7, 0.95] {
+                let x = mp.lowerEdge + q * (mp.upperEdge - mp.lowerEdge)
+                // Breakpoints at a + a·10^k: at λ = 1 ± 1e-9 the edge a = 2.5e-19 precedes a
+                // x^{−1/2} rise whose first decades hold √a = 5e-10 of mass, which QAGS alone misses.
+                let a = mp.lowerEdge
+                let breaks = a > 0 ? (0...40).map { a + a * pow(10, Double($0) - 2) }.filter { $0 < x } : []
+                let f = atom + (try Quadrature.integrate(mp.density, from: a, to: x, breakpoints: breaks, absoluteTolerance: 0, relativeTolerance: 1e-12))
+                #expect(abs(mp.cdf(x) - f) <= 1e-10, "λ \(lambda) x \(x): \(mp.cdf(x)) vs \(f)")
+            }
+        }
+        for lambda in [0.3, 2.5] {
+            let t = MarchenkoPasturTransforms(ratio: lambda), mp = try MarchenkoPastur(ratio: lambda)
+            let wrong = MarchenkoPasturTransforms(ratio: lambda * 1.01)
+            for omega in [Complex(8.0, 1e-9), Complex(-1.0, 1e-9), Complex(1.2, 0.3), Complex(0.01, 1e-9)] {  // the first two and the last outside both supports
+                let p = t.point(omega)
+                let moments: [(Double) -> Double] = [{ _ in 1 }, { $0 }, { $0 * $0 }]
+                var integrals: [Double] = []
+                for m in moments {
+                    var v = mp.atoms.first.map { $0.mass * m(0) / omega.lengthSquared } ?? 0
+                    v += try Quadrature.integrate({ x in mp.density(x) * m(x) / ((omega.real - x) * (omega.real - x) + omega.imaginary * omega.imaginary) },
+                                                  from: mp.lowerEdge, to: mp.upperEdge, breakpoints: [omega.real], absoluteTolerance: 0, relativeTolerance: 1e-12)
+                    integrals.append(v)
+                }
+                let closed = [t.i0(p), t.i1(p), t.i2(p)]
+                for k in 0..<3 { #expect(abs(closed[k] / integrals[k] - 1) <= 1e-9, "λ \(lambda) ω \(omega) I\(k)") }
+                #expect((t.g0(p) - mp.cauchyTransform(omega)).length <= 1e-12 * mp.cauchyTransform(omega).length)
+                #expect((t.g1(p) - (omega * mp.cauchyTransform(omega) - 1)).length <= 1e-9 * max(1, t.g1(p).length))
+                #expect(abs(wrong.i0(wrong.point(omega)) / integrals[0] - 1) > 1e-4)
+            }
+        }
+    }
 }

@@ -13,24 +13,31 @@ extension NonlinearGram {
     /// E_train = ‖T − BY/√n₁‖²/(n₂m) (Pennington & Worah 2017, §5). The residual is
     /// T·γ(K + γ)⁻¹ (push-through identity), hence the m × m kernel K, not M.
     ///
-    /// K's non-zero eigenvalues are c = m/n₁ = ψ/φ times those of M, so
-    /// G_K(z) = G_M(z/c)/c² + (1 − 1/c)/z and, with E_train = −γ² G_K′(−γ),
+    /// With c = n₁/m = φ/ψ, K = K′/c for the m × m companion K′ = YᵀY/m, whose Cauchy transform
+    /// is 1/w (w = w(z) the subordination function of the type). So
+    /// E_train = −γ²G_K′(−γ) = −(cγ)²G_{K′}′(−cγ) = (cγ)²w′/w², w′ = 1/z′(w), z′ = 1 − cI₂^H(w):
     ///
-    ///     E_train(γ) = 1 − 1/c − (γ²/c³) G_M′(−γ/c),
+    ///     E_train(γ) = (cγ/w)² / (1 − cI₂^H(w)),   w real with z(w) = −cγ
     ///
-    /// G_M′ from `cauchyTransformDerivative` on the negative real axis (Docs/theory-gram.md §6).
-    /// Limits: E_train → 1 as γ → ∞; as γ → 0 it tends to 1 − rank(K)/m (0 when the features
-    /// can interpolate the targets).
-    /// - Throws: `invalidArgument` unless γ is finite and > 0; `didNotConverge` if the
-    ///   continuation fails.
+    /// (Docs/theory-gram.md §6), with 1 − cI₂^H in the form of `boundaryExcess` that does not
+    /// cancel near w = 0. Limits: E_train → 1 as γ → ∞ (w ≈ −cγ, I₂^H → 0); as γ → 0 it tends
+    /// to 1 − rank(K)/m (for nonlinear f: 1 − c if c < 1, else 0 — the features interpolate).
+    /// - Throws: `invalidArgument` unless γ is finite and > 0; `didNotConverge` if the result
+    ///   is not a number in [0, 1].
     public func trainingLoss(gamma: Double) throws -> Double {
         try require(gamma, "ridge parameter γ", { $0 > 0 }, "finite and > 0")
-        let c = psi / phi
-        let derivative = cauchyTransformDerivative(Complex(-gamma / c, 0))
-        guard derivative.isFinite else {
-            throw NumericalError.didNotConverge("Gram training loss: G′ at z = \(-gamma / c) not computed")
+        let p = realAxisPoint(-aspect * gamma)
+        let ratio = aspect * gamma / p.w.real
+        let excess = boundaryExcess(p)
+        // boundaryExcess is cI₂ − 1 or log(cI₂); either way 1 − cI₂ follows.
+        let (i0, i1) = iH(p)
+        let usedSmallForm = aspect * (2 * abs(p.w.real) * i1 + p.w.lengthSquared * i0) + abs(oneMinusAspect) < 0.5
+        let slope = usedSmallForm ? -excess : -Foundation.expm1(excess)
+        let loss = ratio * ratio / slope
+        guard loss.isFinite, loss >= 0, loss <= 1 + 1e-12 else {
+            throw NumericalError.didNotConverge("Gram training loss at γ = \(gamma): \(loss) is not in [0, 1] (w = \(p.w.real), 1 − cI₂ = \(slope))")
         }
-        return 1 - 1 / c - gamma * gamma / (c * c * c) * derivative.real
+        return min(1, loss)
     }
 }
 
@@ -44,11 +51,7 @@ public struct GramDensityTable: Sendable, Equatable, Codable {
 }
 
 /// ρ(x) and F(x) at one requested abscissa.
-public struct GramEvaluation: Sendable, Equatable, Codable {
-    public var x: Double
-    public var rho: Double
-    public var cdf: Double
-}
+public typealias GramEvaluation = DensityEvaluation
 
 /// E_train(γ): theory and, when sampled, the Monte Carlo ridge regressions.
 public struct GramTrainLossPoint: Sendable, Equatable, Codable {
@@ -100,6 +103,8 @@ public struct GramPrediction: Sendable, Equatable, Codable {
     public var trainLoss: [GramTrainLossPoint]
     public var monteCarlo: GramMonteCarloSummary?
     public var layers: [GramLayerReport]?
+    /// What the answer measured about itself before it was returned (`SpectrumSelfCheck`).
+    public var check: SpectrumCheck
 }
 
 extension NonlinearGram {
@@ -109,23 +114,42 @@ extension NonlinearGram {
         guard points >= 2 else { throw NumericalError.invalidArgument("a density table needs ≥ 2 points, got \(points)") }
         let hi = lambdaMax * 1.025
         let x = (0..<points).map { hi * Double($0) / Double(points - 1) }
-        return GramDensityTable(x: x, rho: x.map(density), cdf: x.map(cdf))
+        let values = evaluate(increasing: x)
+        return GramDensityTable(x: x, rho: values.map(\.density), cdf: values.map(\.cdf))
     }
 
     /// The prediction without Monte Carlo: constants, m₁…m₄, atoms, support, λ_max, the density
-    /// table, ρ and F at `evaluations`, and E_train at each γ in `gammas`.
-    /// - Throws: `invalidArgument` for points < 2 or γ ≤ 0; `didNotConverge` from E_train.
+    /// table, ρ and F at `evaluations`, and E_train at each γ in `gammas`, after the self-check
+    /// (`SpectrumSelfCheck`): mass, moments, every reported F and every E_train are measured
+    /// from ρ by quadrature.
+    /// - Throws: `invalidArgument` for points < 2, γ ≤ 0 or a non-finite evaluation point;
+    ///   `didNotConverge` naming the discrepancy when a check fails.
     public func prediction(points: Int = 401, evaluations: [Double] = [], gammas: [Double] = []) throws -> GramPrediction {
-        GramPrediction(
+        for x in evaluations where !x.isFinite { throw NumericalError.invalidArgument("evaluation points must be finite, got \(x)") }
+        let table = try densityTable(points: points)
+        let evaluated = evaluations.map { x in let v = evaluate(x); return GramEvaluation(x: x, rho: v.density, cdf: v.cdf) }
+        let losses = try gammas.map { GramTrainLossPoint(gamma: $0, theory: try trainingLoss(gamma: $0), monteCarlo: nil) }
+        let moments = (1...4).map(moment)
+        // E_train = (1 − c) + c∫(cγ)²/(x + cγ)² dμ_M = [1 − c(1 − atom)] + c∫_cont ρ(x)(cγ)²/(x + cγ)² dx
+        // (the atom at 0 has weight 1; 1 − c(1 − atom) is max(0, 1 − c) for nonlinear f).
+        let c = aspect, continuous = continuousMass
+        let integrals = losses.map { l in
+            SpectrumSelfCheck.Integral(name: "E_train(γ = \(l.gamma))", weight: { x in x == 0 ? 0 : (c * l.gamma) * (c * l.gamma) / ((x + c * l.gamma) * (x + c * l.gamma)) },
+                                       offset: max(0, 1 - c * continuous), factor: c, reported: l.theory,
+                                       breakpoints: (-1...40).map { c * l.gamma * Foundation.pow(10, Double($0)) }.filter { $0 < lambdaMax })
+        }
+        let check = try SpectrumSelfCheck(
+            density: density, support: support, atoms: atoms, moments: moments,
+            table: (table.x, table.rho, table.cdf), cdfValues: evaluated.map { ($0.x, $0.cdf) }, integrals: integrals
+        ).run(what: "the Gram law at φ = \(phi), ψ = \(psi) (η = \(eta), ζ = \(zeta))")
+        return GramPrediction(
             activation: activationMoments?.activation, sigmaW: activationMoments?.sigmaW,
             sigmaX: activationMoments?.sigmaX, centred: activationMoments?.centred,
             meanRemoved: activationMoments?.meanRemoved,
             eta: eta, zeta: zeta, phi: phi, psi: psi, linear: isLinear,
-            moments: (1...4).map(moment), atoms: atoms,
+            moments: moments, atoms: atoms,
             support: support.map { SupportInterval(lower: $0.lowerBound, upper: $0.upperBound) },
-            lambdaMax: lambdaMax, density: try densityTable(points: points),
-            evaluations: evaluations.map { GramEvaluation(x: $0, rho: density($0), cdf: cdf($0)) },
-            trainLoss: try gammas.map { GramTrainLossPoint(gamma: $0, theory: try trainingLoss(gamma: $0), monteCarlo: nil) },
-            monteCarlo: nil, layers: nil)
+            lambdaMax: lambdaMax, density: table, evaluations: evaluated, trainLoss: losses,
+            monteCarlo: nil, layers: nil, check: check)
     }
 }

@@ -55,7 +55,7 @@ public struct GramActivationMoments: Sendable, Equatable, Codable {
             throw NumericalError.invalidArgument("activation '\(activation.name)' has non-finite Gaussian moments at σ_wσ_x = \(s)")
         }
         guard second > 1e-24 * (second + mean * mean), second > 1e-300 else {
-            throw NumericalError.invalidArgument("activation '\(activation.name)' is constant under N(0, \(s * s)) (η = 0): the Gram matrix vanishes")
+            throw NumericalError.invalidArgument("activation '\(activation.name)' has η = E[f_c(sz)²] = \(second) at s = σ_wσ_x = \(s) (constant there, or its variance below what Double holds): the Gram matrix vanishes")
         }
         let isCentred = abs(mean) <= 1e-12 * (second + mean * mean).squareRoot()
         self.activation = activation.name
@@ -112,23 +112,38 @@ public enum GramActivations {
 ///     P_φ = 1 + (P − 1)φ,  P_ψ = 1 + (P − 1)ψ
 ///
 /// (Pennington & Worah, "Nonlinear random matrix theory for deep learning", NeurIPS 2017,
-/// Thm. 1). P(t) = 1 + Σ_{k≥1} m_k ψ^{k−1} t^k is the moment generating function of the
-/// n₀ × n₀ companion of M. The equation is re-derived in Docs/theory-gram.md from the
-/// linear-equivalent model Y ≃ √ζ·(WX)/s + √(η − ζ)·Z (Péché 2019): the columns of Y are then
-/// N(0, Σ) with Σ = ζWWᵀ/s² + (η − ζ)I, and the S-transform of a sample covariance gives
-/// (P − δQ)(1 − ζQ) = 1 with Q = t P_φ P_ψ and δ = η − ζ, which is the equation above.
+/// Thm. 1; `quarticCoefficients`). Both that equation and the one solved here follow from the
+/// linear-equivalent model Y ≃ √ζ·(WX)/s + √δ·Z, δ = η − ζ (Péché 2019): the columns of Y are
+/// N(0, Σ) with Σ = ζW̃W̃ᵀ + δI, so M is a sample covariance matrix with population law
+/// H = δ + ζ·MP(1/ψ) and aspect c = n₁/m = φ/ψ (Docs/theory-gram.md §2).
 ///
-/// Multiplied out it is a quartic in P (`quarticCoefficients`), a cubic when δ = 0 (linear f:
-/// a product of two Wisharts) and a quadratic when ζ = 0 (Marchenko–Pastur with ratio φ/ψ
-/// and variance η). Its roots are computed by GSL (`PolynomialRoots`). The physical root is
-/// selected by continuation: from z = x + iY high in the upper half-plane, where it is the
-/// only root near 1 + ηt, down the vertical line to x + i0, always taking the root nearest
-/// the previous one (the root with the largest density is not always the physical one).
+/// How it is solved (Docs/theory-gram.md §3). With m̲ the Stieltjes transform of the m × m
+/// companion YᵀY/m and w = −1/m̲ (Silverstein's equation),
+///
+///     z = w (1 + c G₁^H(w)),    G₁^H(w) = ∫τ dH(τ)/(w − τ),    G_M(z) = w G_H(w)/z,
+///
+/// and on the real axis w(x + i0) = u + iv lies on the curve c∫τ² dH(τ)/|w − τ|² = 1 (v > 0,
+/// the support) or on the real line (v = 0), with x = Re z increasing in u. So ρ(x) =
+/// v/(cπ|w|²) needs one bracketed solve for v at each u and one for u at each x; no root of
+/// the quartic is chosen. The distribution function is closed form,
+///
+///     F(x) = 1 − [((1 − c)/c) arg w + Im L_H(w) + Im G₁^H(w)]/π,   L_H(w) = ∫log(w − τ)dH,
+///
+/// (an antiderivative of G along the curve; atoms included), H's transforms come from MP's
+/// Joukowski variable (`MarchenkoPasturTransforms`), and the support edges are the real roots
+/// of cI₂^H = 1 on the monotone pieces of that variable, each solved in the offset from its
+/// singular point. Near w = 0, where cI₂^H − 1 is a small difference when c ≈ 1 (φ ≈ ψ: the
+/// lower edge tends to the hard edge at 0 like (1 − c)²), it is evaluated as
+/// c(2uI₁^H − |w|²I₀^H) − (1 − c), with 1 − c = (ψ − φ)/ψ exact.
+///
+/// Goals, in order: (1) right for every φ, ψ > 0 and 0 ≤ ζ ≤ η the law resolves (see
+/// `minimumRelativeSpread`), including φ = ψ for every activation, or a thrown error that
+/// says why; (2) every iteration bounded (`SubordinationBoundary`); (3) ρ and F to ~1e-14
+/// relative away from edges.
 ///
 /// Atoms: M has an atom at 0 of mass 1 − rank/n₁. For nonlinear f (δ > 0) rank Y = min(n₁, m),
 /// so the mass is max(0, 1 − ψ/φ); for linear f (δ = 0) rank(WX) = min(n₀, n₁, m) and the mass
-/// is max(0, 1 − min(ψ, ψ/φ)). The continuous part carries the rest (checked at
-/// construction by integrating the density).
+/// is max(0, 1 − min(ψ, ψ/φ)). The closed-form F gives the same masses (tests check it).
 ///
 /// Domain: φ, ψ, η > 0 and 0 ≤ ζ ≤ η, all finite; violations throw
 /// `NumericalError.invalidArgument`.
@@ -139,7 +154,7 @@ public struct NonlinearGram: SpectralMeasure {
     public let psi: Double
     /// η = E[f_c(sz)²].
     public let eta: Double
-    /// ζ = (s E[f′(sz)])²; equal to η for linear f (snapped when η − ζ ≤ 1e-10·η).
+    /// ζ = (s E[f′(sz)])², snapped to η or 0 at the ends of [0, η] (`snapped(eta:zeta:)`).
     public let zeta: Double
     /// The activation constants when built from an activation, else nil.
     public let activationMoments: GramActivationMoments?
@@ -147,27 +162,56 @@ public struct NonlinearGram: SpectralMeasure {
     public private(set) var support: [ClosedRange<Double>] = []
     /// The atom at 0 (if the ranks require one).
     public let atoms: [Atom]
-    /// The tabulated distribution function of the continuous part (see `cdf`).
-    private var table: [CDFTable] = []
-    /// A length scale of the spectrum (m₁ + 8·standard deviation), for the continuation.
-    private let spread: Double
-    /// At a hard edge at 0 (support starting at 0): below `cutoff` = 1e-7·λ_max, where the
-    /// quartic's roots cluster at P = 1 − 1/ψ (t → ∞) and lose accuracy, ρ is continued as
-    /// ρ = x^{−α}(A + B x^β + C x^{2β}), with α = 2/3, β = 1/3 for linear f at n₀ = n₁ = m (two
-    /// square Wisharts, Fuss–Catalan edge) and α = β = 1/2 otherwise (a square sample-covariance
-    /// edge), A, B, C interpolating ρ at cutoff, 10·cutoff and 100·cutoff. (Two terms fitted at
-    /// cutoff and 100·cutoff left 1.7e-8 of the mass for erf at φ = ψ = 0.5, whose bump near 0
-    /// holds half the spectrum: the x^{2β} term is 1e-5 of A there.)
-    private var hardEdge: (cutoff: Double, alpha: Double, beta: Double, a: Double, b: Double, c: Double)? = nil
+    /// rank(M)/n₁, the mass of the continuous part, kept apart from the atom's 1 − rank/n₁
+    /// (at φ/ψ = 1e12 that difference has 4 digits left).
+    let rankFraction: Double
+    /// c = φ/ψ = n₁/m, the aspect of the sample covariance, and 1 − c = (ψ − φ)/ψ.
+    let aspect: Double, oneMinusAspect: Double
+    /// MP(1/ψ), the law of W̃W̃ᵀ, when ζ > 0 (H = δ + ζ·MP(1/ψ)); nil when ζ = 0 (H = δ_η).
+    let population: MarchenkoPasturTransforms?
+    /// One per support interval: its two edges (w real there) with x and F at each.
+    private(set) var branches: [(lower: Edge, upper: Edge)] = []
+
+    struct Edge {
+        var point: PopulationPoint
+        var x: Double
+        var cdf: Double
+        var u: Double { point.w.real }
+    }
+
+    /// A point w with the MP coordinates of (w − δ)/ζ (nil when ζ = 0).
+    struct PopulationPoint {
+        var w: Complex<Double>
+        var mp: MarchenkoPasturTransforms.Point?
+    }
 
     /// δ = η − ζ, the weight of the nonlinear (noise-like) part.
     public var delta: Double { eta - zeta }
     /// Whether f is linear (δ = 0): then M = (ζ/s²) W X Xᵀ Wᵀ/m is a product of Wisharts.
     public var isLinear: Bool { delta == 0 }
 
+    /// The smallest standard deviation of the law relative to its mean, √(c + ζ²/(η²ψ)): its
+    /// edges are known to an ulp of its location, so below 1e-7 (a support 4e-7 of its
+    /// location wide, 2·10⁹ ulps) its shape would carry relative errors above 1e-9.
+    public static let minimumRelativeSpread = 1e-7
+
+    /// ζ as the law uses it: η when η − ζ ≤ 1e-10·η (linear f: the mass a nonlinear part would
+    /// move lies within ~δ ≤ 1e-10·η of 0, an atom to any grid), 0 when ζ ≤ 1e-14·η (the
+    /// quadrature noise of an even f, whose ζ is 0; the law moves by O(ζ/η) relative).
+    static func snapped(eta: Double, zeta: Double) -> Double {
+        eta - zeta <= 1e-10 * eta ? eta : (zeta <= 1e-14 * eta ? 0 : zeta)
+    }
+
+    /// The standard deviation of the law over its mean η: √(m₂ − m₁²)/m₁ = √(φ/ψ + ζ²/(η²ψ)),
+    /// with ζ snapped as the law snaps it.
+    public static func relativeSpread(eta: Double, zeta: Double, phi: Double, psi: Double) -> Double {
+        let zeta = snapped(eta: eta, zeta: zeta)
+        return (phi / psi + (zeta / eta) * (zeta / eta) / psi).squareRoot()
+    }
+
     /// The law for given constants.
-    /// - Throws: `invalidArgument` for φ, ψ, η ≤ 0, ζ < 0, ζ > η or non-finite input;
-    ///   `didNotConverge` if the support or the distribution function cannot be computed.
+    /// - Throws: `invalidArgument` for φ, ψ, η ≤ 0, ζ < 0, ζ > η, non-finite input, or a law
+    ///   narrower than `minimumRelativeSpread`; `didNotConverge` if an edge cannot be bracketed.
     public init(eta: Double, zeta: Double, phi: Double, psi: Double) throws {
         try self.init(eta: eta, zeta: zeta, phi: phi, psi: psi, moments: nil)
     }
@@ -187,315 +231,319 @@ public struct NonlinearGram: SpectralMeasure {
         try require(psi, "ψ = n₀/n₁", { $0 > 0 }, "finite and > 0")
         try require(eta, "η = E[f(sz)²]", { $0 > 0 }, "finite and > 0")
         try require(zeta, "ζ = (sE[f′(sz)])²", { $0 >= 0 && $0 <= eta * (1 + 1e-9) }, "finite and in [0, η] (Cauchy–Schwarz, η = \(eta))")
+        let zeta = Self.snapped(eta: eta, zeta: zeta)
+        let c = phi / psi
+        let spread = Self.relativeSpread(eta: eta, zeta: zeta, phi: phi, psi: psi)
+        guard spread >= Self.minimumRelativeSpread else {
+            throw NumericalError.invalidArgument(
+                "φ = \(phi), ψ = \(psi): the spectrum lies within a relative spread √(φ/ψ + ζ²/(η²ψ)) = \(spread) of its mean η = \(eta), too narrow for Double to resolve its shape (it needs ≥ \(Self.minimumRelativeSpread)); to the printed digits it is a point mass at η (raise φ/ψ or lower ψ)")
+        }
         self.phi = phi
         self.psi = psi
         self.eta = eta
-        self.zeta = eta - zeta <= 1e-10 * eta ? eta : zeta
+        self.zeta = zeta
         self.activationMoments = moments
-        let linear = self.zeta == eta
-        let rankFraction = linear ? min(psi, psi / phi) : psi / phi  // rank / n₁
+        let linear = zeta == eta
+        rankFraction = min(1, linear ? min(psi, psi / phi) : psi / phi)  // rank / n₁
         self.atoms = rankFraction < 1 ? [Atom(location: 0, mass: 1 - rankFraction)] : []
-        let m1 = eta
-        let m2 = (eta * eta * (phi + psi) + self.zeta * self.zeta) / psi
-        self.spread = m1 + 8 * max(m2 - m1 * m1, 0).squareRoot()
-        self.support = try computeSupport()
-        if let first = support.first, first.lowerBound == 0 {
-            // 1e-7 λ_max as documented (the first interval's end was used: 4e-14 when two
-            // spurious edges cut it at 4e-7, where ρ in Double is already wrong by ×71), kept
-            // two decades inside a narrow first band.
-            let c0 = 1e-7 * min(support.last!.upperBound, 1e3 * first.upperBound)
-            let (alpha, beta) = linear && phi == 1 && psi == 1 ? (2.0 / 3, 1.0 / 3) : (0.5, 0.5)
-            // Quadratic interpolation in s = x^β through the three points (divided differences).
-            let xs = [c0, 10 * c0, 100 * c0]
-            let ss = xs.map { pow($0, beta) }, ys = xs.map { density($0) * pow($0, alpha) }
-            let d01 = (ys[1] - ys[0]) / (ss[1] - ss[0]), d12 = (ys[2] - ys[1]) / (ss[2] - ss[1])
-            let c = (d12 - d01) / (ss[2] - ss[0])
-            let b = d01 - c * (ss[0] + ss[1])
-            let a = ys[0] - b * ss[0] - c * ss[0] * ss[0]
-            if a.isFinite, b.isFinite, c.isFinite, a > 0 { hardEdge = (c0, alpha, beta, a, b, c) }
+        aspect = c
+        oneMinusAspect = (psi - phi) / psi
+        population = zeta > 0 ? MarchenkoPasturTransforms(ratio: 1 / psi) : nil
+        let edges = try computeEdges()
+        branches = edges.map { (lower: $0.0, upper: $0.1) }
+        support = edges.map { max(0, $0.0.x)...$0.1.x }
+    }
+
+    // MARK: The population law H = δ + ζ·MP(1/ψ)
+
+    func populationPoint(_ w: Complex<Double>) -> PopulationPoint {
+        guard let mp = population else { return PopulationPoint(w: w, mp: nil) }
+        return PopulationPoint(w: w, mp: mp.point((w - Complex(delta)) / Complex(zeta)))
+    }
+
+    /// r = δ/ζ, the weight of the shift in H's transforms (ζ > 0). Every r·(…) is skipped when
+    /// r = 0 (linear f), where H's atom at 0 makes G₀, I₀ infinite at w = 0 and 0·∞ would be NaN.
+    var shiftRatio: Double { delta / zeta }
+
+    /// G_H(w) = ∫dH/(w − τ) = G₀(ω)/ζ, ω = (w − δ)/ζ.
+    func gH(_ p: PopulationPoint) -> Complex<Double> {
+        guard let mp = population, let q = p.mp else { return 1 / (p.w - Complex(eta)) }
+        return mp.g0(q) / Complex(zeta)
+    }
+
+    /// G₁^H(w) = ∫τ dH/(w − τ) = rG₀(ω) + G₁(ω) (= wG_H − 1, without the subtraction).
+    func g1H(_ p: PopulationPoint) -> Complex<Double> {
+        guard let mp = population, let q = p.mp else { return Complex(eta) / (p.w - Complex(eta)) }
+        return shiftRatio == 0 ? mp.g1(q) : Complex(shiftRatio) * mp.g0(q) + mp.g1(q)
+    }
+
+    /// dG₁^H/dw = (rG₀′(ω) + G₁′(ω))/ζ.
+    func g1HDerivative(_ p: PopulationPoint) -> Complex<Double> {
+        guard let mp = population, let q = p.mp else { return -Complex(eta) / ((p.w - Complex(eta)) * (p.w - Complex(eta))) }
+        let shifted = shiftRatio == 0 ? Complex(0) : Complex(shiftRatio) * mp.g0Derivative(q)
+        return (shifted + mp.g1Derivative(q)) / Complex(zeta)
+    }
+
+    /// I₀^H = ∫dH/|w − τ|² and I₁^H = ∫τ dH/|w − τ|².
+    func iH(_ p: PopulationPoint) -> (i0: Double, i1: Double) {
+        guard let mp = population, let q = p.mp else {
+            let d = (p.w - Complex(eta)).lengthSquared
+            return (1 / d, eta / d)
         }
-        self.table = try support.map { try CDFTable(interval: $0, density: self.density) }
-        let mass = table.reduce(0) { $0 + $1.mass } + (atoms.first?.mass ?? 0)
-        guard abs(mass - 1) < 1e-6 else {
-            throw NumericalError.didNotConverge(
-                "Gram law (η = \(eta), ζ = \(zeta), φ = \(phi), ψ = \(psi)): total mass \(mass) ≠ 1 (density + atom); the support or root selection failed")
+        let i0 = mp.i0(q)
+        return (i0 / (zeta * zeta), ((shiftRatio == 0 ? 0 : shiftRatio * i0) + mp.i1(q)) / zeta)
+    }
+
+    /// log I₂^H, I₂^H = ∫τ² dH/|w − τ|² = r²I₀ + 2rI₁ + I₂ = T²/(λD) + 1/|j|² with
+    /// T = r|j|/|j + k| + |j + k|/|j| (MP's Joukowski coordinates of ω; all terms ≥ 0), in logs
+    /// so that the atom of H (j + k → 0) neither overflows nor loses the other terms.
+    func logI2H(_ p: PopulationPoint) -> Double {
+        guard let mp = population, let q = p.mp else { return 2 * Foundation.log(eta) - Foundation.log((p.w - Complex(eta)).lengthSquared) }
+        func logAdd(_ a: Double, _ b: Double) -> Double {
+            if a == -.infinity { return b }
+            if b == -.infinity { return a }
+            return max(a, b) + Foundation.log1p(Foundation.exp(-abs(a - b)))
         }
+        let logJ = Foundation.log(q.j.length), logJK = Foundation.log(q.jPlusK.length)
+        let r = shiftRatio
+        let logT = (r > 0 ? logAdd(Foundation.log(r) + 2 * logJ, 2 * logJK) : 2 * logJK) - logJ - logJK
+        return logAdd(2 * logT - Foundation.log(mp.ratio) - Foundation.log(q.gap), -2 * logJ)
     }
 
-    /// The constants only, without support or distribution function (tests of the root
-    /// selection and the edge candidates).
-    init(uncheckedEta eta: Double, zeta: Double, phi: Double, psi: Double) {
-        self.phi = phi; self.psi = psi; self.eta = eta; self.zeta = zeta
-        self.activationMoments = nil
-        self.atoms = []
-        let m2 = (eta * eta * (phi + psi) + zeta * zeta) / psi
-        self.spread = eta + 8 * max(m2 - eta * eta, 0).squareRoot()
-    }
-
-    // MARK: The quartic
-
-    /// The coefficients of F(P) = (P − δQ)(1 − ζQ) − 1, Q = t P_φ P_ψ, in increasing degree of
-    /// P. With q_k = t a_k, a₀ = (1 − φ)(1 − ψ), a₁ = φ(1 − ψ) + ψ(1 − φ), a₂ = φψ
-    /// (so that t P_φ P_ψ = q₀ + q₁P + q₂P²):
-    ///
-    ///     c₀ = −1 − δq₀ + δζq₀²
-    ///     c₁ = 1 − ζq₀ − δq₁ + 2δζq₀q₁
-    ///     c₂ = −ζq₁ − δq₂ + δζ(q₁² + 2q₀q₂)
-    ///     c₃ = −ζq₂ + 2δζq₁q₂
-    ///     c₄ = δζq₂²
-    ///
-    /// A cubic when δζ = 0 and ζ > 0 (linear f), a quadratic when ζ = 0.
-    public func quarticCoefficients(t: Double) -> [Double] {
-        quarticCoefficients(t: Complex(t)).map(\.real)
-    }
-
-    /// The coefficients of the quartic at complex t (see `quarticCoefficients(t:)`).
-    public func quarticCoefficients(t: Complex<Double>) -> [Complex<Double>] {
-        let (a0, a1, a2) = quadraticFactor
-        let q0 = t * Complex(a0), q1 = t * Complex(a1), q2 = t * Complex(a2)
-        let d = Complex(delta), z = Complex(zeta), dz = Complex(delta * zeta)
-        return [
-            Complex(-1) - d * q0 + dz * q0 * q0,
-            Complex(1) - z * q0 - d * q1 + Complex(2) * dz * q0 * q1,
-            -z * q1 - d * q2 + dz * (q1 * q1 + Complex(2) * q0 * q2),
-            -z * q2 + Complex(2) * dz * q1 * q2,
-            dz * q2 * q2,
-        ]
-    }
-
-    /// (a₀, a₁, a₂) with P_φ P_ψ = a₀ + a₁P + a₂P².
-    var quadraticFactor: (Double, Double, Double) {
-        ((1 - phi) * (1 - psi), phi * (1 - psi) + psi * (1 - phi), phi * psi)
-    }
-
-    /// F(P, t) = A(P)t² + B(P)t + C(P), with R = P_φP_ψ: A = δζR², B = −(ζP + δ)R, C = P − 1;
-    /// returns (F, ∂F/∂P, ∂F/∂t).
-    func equation(_ p: Complex<Double>, _ t: Complex<Double>) -> (f: Complex<Double>, fP: Complex<Double>, fT: Complex<Double>) {
-        let (a0, a1, a2) = quadraticFactor
-        let r = Complex(a0) + Complex(a1) * p + Complex(a2) * p * p
-        let rp = Complex(a1) + Complex(2 * a2) * p
-        let zp = Complex(zeta) * p + Complex(delta)
-        let a = Complex(delta * zeta) * r * r
-        let b = -zp * r
-        let ap = Complex(2 * delta * zeta) * r * rp
-        let bp = -(Complex(zeta) * r + zp * rp)
-        let f = a * t * t + b * t + p - Complex(1)
-        let fP = ap * t * t + bp * t + Complex(1)
-        let fT = Complex(2) * a * t + b
-        return (f, fP, fT)
-    }
-
-    // MARK: Roots and the physical branch
-
-    /// All roots of the quartic at real t (GSL, Newton-polished).
-    func roots(t: Double) throws -> [Complex<Double>] {
-        let c = quarticCoefficients(t: t)
-        let cc = c.map { Complex($0) }
-        return try PolynomialRoots.roots(c).map { Self.polish($0, cc) }
-    }
-
-    /// All roots of the quartic at complex t. GSL solves real polynomials only, so the real
-    /// polynomial p(P)·p̄(P) (p̄: conjugated coefficients; its roots are those of p and their
-    /// conjugates) is solved, the deg p roots of smallest relative residual |p(r)| are kept and
-    /// Newton-polished on p.
-    func roots(t: Complex<Double>) throws -> [Complex<Double>] {
-        if t.imaginary == 0 { return try roots(t: t.real) }
-        var c = quarticCoefficients(t: t)
-        while let last = c.last, last.length == 0 { c.removeLast() }
-        let degree = c.count - 1
-        var product = [Double](repeating: 0, count: 2 * degree + 1)
-        for i in 0...degree { for j in 0...degree {
-            product[i + j] += (c[i] * c[j].conjugate).real
-        } }
-        let candidates = try PolynomialRoots.roots(product)
-        func relativeResidual(_ r: Complex<Double>) -> Double {
-            var value = Complex<Double>(0), size = 0.0, power = 1.0
-            for k in stride(from: degree, through: 0, by: -1) { value = value * r + c[k] }
-            for k in 0...degree { size += c[k].length * power; power *= r.length }
-            return value.length / max(size, 1e-300)
+    /// π − Im L_H(w) = π·H((−∞, w]) on the real axis.
+    func piMinusImagLogH(_ p: PopulationPoint) -> Double {
+        guard let mp = population, let q = p.mp else {
+            let d = p.w - Complex(eta)
+            return atan2(max(d.imaginary, 0), -d.real)
         }
-        // A root r of p near the real axis has its conjugate (a root of p̄) nearby, with a
-        // small residual too; both polish to r. Take candidates by increasing residual and skip
-        // those that polish onto a root already taken.
-        var chosen: [Complex<Double>] = []
-        for (candidate, _) in candidates.map({ ($0, relativeResidual($0)) }).sorted(by: { $0.1 < $1.1 }) {
-            let r = Self.polish(candidate, c)
-            if chosen.contains(where: { ($0 - r).length <= 1e-9 * max(1, r.length) }) { continue }
-            chosen.append(r)
-            if chosen.count == degree { break }
-        }
-        return chosen
+        return mp.piMinusImagLog(q)
     }
 
-    /// Newton on Σ c_k P^k while the residual decreases (≤ 12 steps).
-    static func polish(_ root: Complex<Double>, _ c: [Complex<Double>]) -> Complex<Double> {
-        func evaluate(_ g: Complex<Double>) -> (Complex<Double>, Complex<Double>) {
-            var p = Complex<Double>(0), dp = Complex<Double>(0)
-            for k in stride(from: c.count - 1, through: 0, by: -1) { dp = dp * g + p; p = p * g + c[k] }
-            return (p, dp)
+    /// cI₂^H − 1 in the form that is accurate there (its sign is all the solves use): near
+    /// w = 0, where cI₂^H ≈ c, as c(2uI₁^H − |w|²I₀^H) − (1 − c) (I₂^H − 1 = ∫(2uτ − |w|²)dH/|w − τ|²);
+    /// elsewhere as log(cI₂^H).
+    func boundaryExcess(_ p: PopulationPoint) -> Double {
+        let (i0, i1) = iH(p)
+        let small = aspect * (2 * p.w.real * i1 - p.w.lengthSquared * i0)
+        if aspect * (2 * abs(p.w.real) * i1 + p.w.lengthSquared * i0) + abs(oneMinusAspect) < 0.5, small.isFinite {
+            return small - oneMinusAspect
         }
-        var g = root
-        var (p, dp) = evaluate(g)
-        for _ in 0..<12 {
-            let step = p / dp
-            if !step.isFinite || p.length == 0 { break }
-            let candidate = g - step
-            let (pc, dpc) = evaluate(candidate)
-            if pc.length < p.length { g = candidate; p = pc; dp = dpc } else { break }
-        }
-        return g
+        return Foundation.log(aspect) + logI2H(p)
     }
 
-    /// The physical root P at z (Im z ≥ 0; real z is read as z + i0), by continuation down the
-    /// vertical line Re z = x from a height where P ≈ 1 + ηt + p₂t² identifies it.
-    ///
-    /// Steps shrink Im z by a factor r ∈ [0.5, 0.999]; a step is accepted when the nearest root
-    /// is at most a third of the distance to the second nearest, else r moves toward 1.
-    /// - Throws: `didNotConverge` if no unambiguous start is found; `didNotConverge` from GSL.
-    public func physicalP(_ z: Complex<Double>) throws -> Complex<Double> {
-        if z.imaginary <= 0 && z.real < 0 { return Complex(try physicalPNegativeAxis(z.real)) }
-        let x = z.real, yTarget = max(0, z.imaginary)
-        let floor = 1e-9 * spread
-        var height = max(10 * (spread + abs(x)), yTarget)
-        var current: Complex<Double>? = nil
-        for _ in 0..<30 {
-            let t = 1 / (Complex(psi) * Complex(x, height))
-            let p2 = (eta * eta * (phi + psi) + zeta * zeta)
-            let series = Complex(1) + Complex(eta) * t + Complex(p2) * t * t
-            let (best, ratio) = try nearest(to: series, among: try roots(t: t))
-            if ratio < 0.1 { current = best; break }
-            height *= 4
+    /// z = w(1 + cG₁^H(w)) = w((1 − c) + c w G_H(w)), in whichever form adds smaller terms.
+    func map(_ p: PopulationPoint) -> Complex<Double> {
+        // z(0) = 0 also where G_H(0) is infinite (H's hard edge at τ = 0: linear f, ψ = 1).
+        if p.w == Complex(0) { return Complex(0) }
+        let g1 = g1H(p), c = Complex(aspect)
+        let wg = Complex(1) + g1  // w G_H(w), for the size comparison only
+        if 1 + aspect * g1.length > abs(oneMinusAspect) + aspect * wg.length {
+            // G_H itself overflows next to an atom of H at 0 (linear f, ψ < 1: at w = −2e-307
+            // this form was NaN); there wG_H = 1 + G₁^H is not small and the first form is exact.
+            let b = p.w * (Complex(oneMinusAspect) + c * p.w * gH(p))
+            if b.isFinite { return b }
         }
-        guard var p = current else {
-            throw NumericalError.didNotConverge("Gram law: no unambiguous start for the continuation at Re z = \(x)")
+        return p.w * (Complex(1) + c * g1)
+    }
+
+    // MARK: Support edges
+
+    /// The edges: cI₂^H = 1 on each monotone piece of the real axis of MP(1/ψ)'s Joukowski
+    /// coordinate j (ω = (u − δ)/ζ): above the upper edge (j > 1); below the lowest point of H
+    /// (j < −k when H has an atom at δ, i.e. ψ < 1 and δ > 0; else j < −1); in the gap
+    /// (−k, −1) between that atom and the bulk none or two, on either side of the minimum of
+    /// I₂^H (golden section, 100 steps: 0.618¹⁰⁰ < 1e-20 of the gap). For ζ = 0, H = δ_η and
+    /// I₂^H = η²/(u − η)²: u = η(1 ∓ √c), x = η(1 ∓ √c)² (Marchenko–Pastur).
+    func computeEdges() throws -> [(Edge, Edge)] {
+        let c = aspect
+        func edge(_ w: Double, _ p: PopulationPoint? = nil) -> Edge {
+            let p = p ?? populationPoint(Complex(w))
+            let x = map(p).real
+            return Edge(point: p, x: x, cdf: cdf(at: p, x: x))
         }
-        var y = height
-        var r = 0.5
-        let stop = max(yTarget, yTarget > 0 ? yTarget : floor)
-        while y > stop {
-            let next = max(stop, y * r)
-            let t = 1 / (Complex(psi) * Complex(x, next))
-            let (best, ratio) = try nearest(to: p, among: try roots(t: t))
-            if ratio < 1.0 / 3 || r > 0.999 {
-                p = best
-                y = next
-                r = max(0.5, r * r)
-            } else {
-                r = r.squareRoot()
+        func finite(_ pieces: [(Edge, Edge)]) throws -> [(Edge, Edge)] {
+            for e in pieces.flatMap({ [$0.0, $0.1] }) where !(e.x.isFinite && e.cdf.isFinite) {
+                throw NumericalError.didNotConverge("Gram law at φ = \(phi), ψ = \(psi), η = \(eta), ζ = \(zeta): a support edge came out as x = \(e.x) (at w = \(e.u))")
+            }
+            return pieces
+        }
+        guard let mp = population else {
+            let rootC = c.squareRoot(), oneMinusRoot = oneMinusAspect / (1 + rootC)
+            return try finite([(edge(eta * oneMinusRoot), edge(eta * (1 + rootC)))])
+        }
+        let logC = Foundation.log(c)
+        let what = "Gram law edge at φ = \(phi), ψ = \(psi), η = \(eta), ζ = \(zeta)"
+        func point(_ offset: MarchenkoPasturTransforms.RealOffset, _ d: Double) -> PopulationPoint {
+            let q = mp.point(offset, d)
+            return PopulationPoint(w: Complex(delta + zeta * q.omega.real), mp: q)
+        }
+        func edge(_ offset: MarchenkoPasturTransforms.RealOffset, below dMax: Double?) throws -> Edge {
+            let d = try SubordinationBoundary.edgeOffset({ boundaryExcess(point(offset, $0)) }, below: dMax, what: what)
+            let p = point(offset, d)
+            return edge(p.w.real, p)
+        }
+        // The lowest edge is found from MP's special points, so its u is known to ~1e-16·η only;
+        // when it lies near u = 0 (φ ≈ ψ: u ≈ (1 − c)/(2cE₁), 0 at φ = ψ) it is solved again in u
+        // itself, where cI₂^H increases, from a bracket of ±1e-12·η (10⁴ times that error).
+        func refinedNearZero(_ e: Edge) -> Edge {
+            guard abs(e.u) < 1e-6 * eta else { return e }
+            let excess = { (u: Double) in boundaryExcess(populationPoint(Complex(u))) }
+            let lo = e.u - 1e-12 * eta, hi = e.u + 1e-12 * eta
+            let fLo = excess(lo), fHi = excess(hi)
+            guard fLo < 0, fHi > 0 else { return e }
+            return edge(SubordinationBoundary.solve(excess, lo, fLo, hi, fHi))
+        }
+        let top = try edge(.aboveUpper, below: nil)
+        guard mp.ratio > 1, delta > 0 else { return try finite([(refinedNearZero(try edge(.belowLower, below: nil)), top)]) }
+        let bottom = refinedNearZero(try edge(.belowAtom, below: nil))
+        // The minimum of I₂^H over j in (−k, −1), each j represented from its nearer end.
+        func excess(_ j: Double) -> Double {
+            let fromAtom = j + mp.k, fromLower = -1 - j
+            return logC + logI2H(fromAtom < fromLower ? point(.aboveAtom, fromAtom) : point(.belowLower, fromLower))
+        }
+        var lo = -mp.k, hi = -1.0
+        let golden = (5.0.squareRoot() - 1) / 2
+        var x1 = hi - golden * (hi - lo), x2 = lo + golden * (hi - lo)
+        var f1 = excess(x1), f2 = excess(x2)
+        for _ in 0..<100 {
+            if f1 < f2 { hi = x2; x2 = x1; f2 = f1; x1 = hi - golden * (hi - lo); f1 = excess(x1) }
+            else { lo = x1; x1 = x2; f1 = f2; x2 = lo + golden * (hi - lo); f2 = excess(x2) }
+        }
+        let jMin = (lo + hi) / 2
+        if excess(jMin) >= 0 { return try finite([(bottom, top)]) }
+        return try finite([(bottom, try edge(.aboveAtom, below: jMin + mp.k)), (try edge(.belowLower, below: -1 - jMin), top)])
+    }
+
+    // MARK: Subordination
+
+    /// F at the point w of the boundary (or of the real axis outside the support) over x:
+    /// 1 − [((1 − c)/c) arg w + Im L_H(w) + Im G₁^H(w)]/π, clamped to [0, 1].
+    func cdf(at p: PopulationPoint, x: Double) -> Double {
+        let argW = atan2(max(p.w.imaginary, 0), p.w.real)
+        let f = (piMinusImagLogH(p) - oneMinusAspect / aspect * argW - g1H(p).imaginary) / .pi
+        return min(1, max(0, f))
+    }
+
+    /// The boundary point above u: v > 0 with cI₂^H(u + iv) = 1 (I₂^H ≤ m₂(H)/v², so
+    /// v ≤ √(c·m₂(H))), or u + i0 where there is none.
+    func pointOnBoundary(_ u: Double, hint: Double? = nil) -> PopulationPoint {
+        let m2 = population.map { delta * delta + 2 * delta * zeta + zeta * zeta * (1 + $0.ratio) } ?? eta * eta
+        let v = SubordinationBoundary.height(below: (aspect * m2).squareRoot(), hint: hint) { v in
+            boundaryExcess(populationPoint(Complex(u, v)))
+        }
+        return populationPoint(Complex(u, v))
+    }
+
+    /// w(x + i0) for x strictly inside the support interval of `b`: the u with
+    /// Re z(u + iv(u)) = x, v(u) the boundary height; `start` (a boundary point below x with
+    /// its abscissa) replaces the lower edge as the bracket's end.
+    func boundaryPoint(_ x: Double, in b: (lower: Edge, upper: Edge), from start: (PopulationPoint, Double)? = nil, guess: Double? = nil) -> PopulationPoint {
+        let low = start ?? (b.lower.point, b.lower.x)
+        var last = low.0
+        let u = SubordinationBoundary.abscissa(of: x, from: low.0.w.real, low.1, to: b.upper.u, b.upper.x, guess: guess) { u in
+            last = pointOnBoundary(u, hint: last.w.imaginary)
+            return map(last).real
+        }
+        return last.w.real == u ? last : pointOnBoundary(u, hint: last.w.imaginary)
+    }
+
+    /// ρ(x) and F(x) from one solve for w(x + i0).
+    func evaluate(_ x: Double) -> (density: Double, cdf: Double) { evaluate(increasing: [x])[0] }
+
+    /// ρ and F along increasing abscissae; inside one support interval each solve starts from
+    /// the previous point's u (x increases with u, so it brackets from below).
+    func evaluate(increasing xs: [Double]) -> [(density: Double, cdf: Double)] {
+        let intervals = branches.map { ($0.lower.x, $0.upper.x) }
+        var previous: (branch: Int, x: Double, point: PopulationPoint)? = nil
+        var step: (du: Double, dx: Double)? = nil
+        return xs.map { x in
+            guard x.isFinite else { return (0, x > 0 ? 1 : 0) }
+            if x < 0 { return (0, 0) }
+            switch SubordinationBoundary.locate(x, in: intervals) {
+            case .below: return (0, atoms.first?.mass ?? 0)
+            case .after(let i): return (0, branches[i].upper.cdf)
+            case .inside(let i):
+                let start = previous.flatMap { $0.branch == i && $0.x < x ? ($0.point, $0.x) : nil }
+                // The next u from the last step's du/dx, doubled so that it usually overshoots.
+                let guess = start.flatMap { s in step.map { s.0.w.real + 2 * $0.du * (x - s.1) / $0.dx } }
+                let p = boundaryPoint(x, in: branches[i], from: start, guess: guess)
+                step = start.map { (p.w.real - $0.0.w.real, x - $0.1) }
+                previous = (i, x, p)
+                return (p.w.imaginary / (aspect * .pi * p.w.lengthSquared), cdf(at: p, x: x))
             }
         }
-        if yTarget == 0 {
-            guard x != 0 else { return Complex(.nan, .nan) }
-            let all = try roots(t: 1 / (psi * x))
-            p = try nearest(to: p, among: all).0
-            // On the real axis the roots come in conjugate pairs; for x > 0 the physical one has
-            // Im P ≤ 0 (Im G ≤ 0), which settles a pair split by less than the last step.
-            if x > 0, p.imaginary > 0, let mirror = all.min(by: { ($0 - p.conjugate).length < ($1 - p.conjugate).length }),
-               (mirror - p.conjugate).length <= 1e-8 * max(1, p.length) {
-                p = mirror
+    }
+
+    /// w(z) for Im z > 0 by Newton's method on z(w) = z continued from Im z large (where
+    /// w ≈ z − cη); for real z the boundary point or the real solution.
+    func subordination(at z: Complex<Double>) throws -> PopulationPoint {
+        if z.imaginary > 0 {
+            let w = try SubordinationBoundary.subordination(
+                at: z, height: 10 * (lambdaMax + aspect * eta + abs(z.real)), start: { $0 - Complex(aspect * eta) }) { w in
+                let p = populationPoint(w)
+                let g1 = g1H(p)
+                return (map(p), 1 + Complex(aspect) * (g1 + w * g1HDerivative(p)))
             }
+            return populationPoint(w)
         }
-        return p
+        if case .inside(let i) = SubordinationBoundary.locate(z.real, in: branches.map { ($0.lower.x, $0.upper.x) }) {
+            return boundaryPoint(z.real, in: branches[i])
+        }
+        return realAxisPoint(z.real)
     }
 
-    /// The physical (real) P at real z = x < 0, by continuation along the negative axis, where
-    /// G is analytic and P real: from x₀ = −10·(spread) (or x itself if further out), where P is
-    /// the root nearest 1 + ηt + p₂t², towards x in geometric steps with the same acceptance
-    /// test as `physicalP`. Near z = 0⁻ the roots pair up at distances O(|z|) (P → 1 − 1/φ,
-    /// 1 − 1/ψ, …), which a path along the imaginary direction would pass too closely.
-    func physicalPNegativeAxis(_ x: Double) throws -> Double {
-        var position = min(x, -10 * spread)
-        var current: Complex<Double>? = nil
-        for _ in 0..<30 {
-            let t = 1 / (psi * position)
-            let p2 = (eta * eta * (phi + psi) + zeta * zeta)
-            let (best, ratio) = try nearest(to: Complex(1 + eta * t + p2 * t * t), among: try roots(t: t))
-            if ratio < 0.1 { current = best; break }
-            position *= 4
+    /// The real w with z(w) = x for real x outside the support (z increases on each piece of
+    /// the real w axis between the edges): below the first edge from x − cη (z(w) < w + cη for
+    /// w < 0) or, for c < 1 and x ≥ 0, from 0 (z(0) = 0); in a gap between the two edges; above
+    /// the last edge up to a u that doubles until z(u) ≥ x (at most 60 times).
+    func realAxisPoint(_ x: Double) -> PopulationPoint {
+        func z(_ u: Double) -> Double { map(populationPoint(Complex(u))).real }
+        var low: (u: Double, x: Double), high: (u: Double, x: Double)
+        switch SubordinationBoundary.locate(x, in: branches.map { ($0.lower.x, $0.upper.x) }) {
+        case .after(let i) where i + 1 < branches.count:
+            low = (branches[i].upper.u, branches[i].upper.x)
+            high = (branches[i + 1].lower.u, branches[i + 1].lower.x)
+        case .after(let i):
+            low = (branches[i].upper.u, branches[i].upper.x)
+            var u = 2 * max(low.u, x) + 1
+            for _ in 0..<60 where z(u) < x { u *= 2 }
+            high = (u, z(u))
+        case .below, .inside:
+            high = (branches[0].lower.u, branches[0].lower.x)
+            var u = aspect < 1 && x >= 0 ? 0 : min(x - aspect * eta, high.u)
+            for _ in 0..<60 where z(u) > x { u = 2 * u - 1 }
+            low = (u, z(u))
         }
-        guard var p = current else {
-            throw NumericalError.didNotConverge("Gram law: no unambiguous start for the continuation on the negative axis")
-        }
-        var r = 0.5
-        while position < x {
-            let next = min(x, position * r)
-            let (best, ratio) = try nearest(to: p, among: try roots(t: 1 / (psi * next)))
-            if ratio < 1.0 / 3 || r > 0.9999 {
-                p = best
-                position = next
-                r = max(0.5, r * r)
-            } else {
-                r = r.squareRoot()
-            }
-        }
-        return p.real
-    }
-
-    /// The root nearest `target` and the ratio (distance to it)/(distance to the second nearest).
-    private func nearest(to target: Complex<Double>, among roots: [Complex<Double>]) throws -> (Complex<Double>, Double) {
-        let sorted = roots.map { ($0, ($0 - target).length) }.sorted { $0.1 < $1.1 }
-        guard let first = sorted.first else { throw NumericalError.didNotConverge("Gram law: the quartic has no root") }
-        let ratio = sorted.count > 1 ? first.1 / max(sorted[1].1, 1e-300) : 0
-        return (first.0, ratio)
-    }
-
-    /// The physical P at a real x > 0 inside the support: when the real quartic has exactly one
-    /// root with Im P < 0 it is the physical one (inside the support G is not real); otherwise
-    /// the continuation decides.
-    func physicalPInSupport(_ x: Double) throws -> Complex<Double> {
-        let candidates = try roots(t: 1 / (psi * x)).filter { $0.imaginary < -1e-12 * max(1, $0.length) }
-        if candidates.count == 1 { return candidates[0] }
-        return try physicalP(Complex(x, 0))
+        if x == low.x || x == high.x { return populationPoint(Complex(x == low.x ? low.u : high.u)) }
+        return populationPoint(Complex(SubordinationBoundary.abscissa(of: x, from: low.u, low.x, to: high.u, high.x, z)))
     }
 
     // MARK: The measure
 
-    /// G(z) = (ψ/z)P(1/(ψz)) + (1 − ψ)/z on the physical sheet (Im z ≥ 0; real z read as
-    /// z + i0). NaN at z = 0 or if the continuation fails.
+    /// G(z) = w G_H(w)/z on the physical sheet (Im z ≥ 0; real z read as z + i0), w = w(z).
+    /// NaN at z = 0 or if the continuation off the axis fails (`subordination(at:)` throws).
     public func cauchyTransform(_ z: Complex<Double>) -> Complex<Double> {
-        guard z.length > 0, let p = try? physicalP(z) else { return Complex(.nan, .nan) }
-        return (Complex(psi) * p + Complex(1 - psi)) / z
+        guard z.length > 0, let p = try? subordination(at: z) else { return Complex(.nan, .nan) }
+        return (Complex(1) + g1H(p)) / z
     }
 
-    /// G′(z) = −(ψP + 1 − ψ)/z² − P′(t)/z³ with P′(t) = −F_t/F_P from the implicit equation.
+    /// G′(z) = G₁^H′(w)·w′/z − (1 + G₁^H(w))/z², w′ = 1/z′(w) (z′ = 1 + c(G₁^H + wG₁^H′)).
     public func cauchyTransformDerivative(_ z: Complex<Double>) -> Complex<Double> {
-        guard z.length > 0, let p = try? physicalP(z) else { return Complex(.nan, .nan) }
-        let t = 1 / (Complex(psi) * z)
-        let e = equation(p, t)
-        let dP = -e.fT / e.fP
-        return -(Complex(psi) * p + Complex(1 - psi)) / (z * z) - dP / (z * z * z)
+        guard z.length > 0, let p = try? subordination(at: z) else { return Complex(.nan, .nan) }
+        let g1 = g1H(p), d1 = g1HDerivative(p)
+        let zPrime = 1 + Complex(aspect) * (g1 + p.w * d1)
+        return d1 / (zPrime * z) - (Complex(1) + g1) / (z * z)
     }
 
-    /// ρ(x) = −Im G(x + i0)/π = −ψ Im P/(πx) for x inside the support, 0 outside (the atom at
-    /// 0 is excluded); NaN if the root selection fails. Within 1e-7·λ_max of a hard edge at 0
-    /// the fitted edge law x^{−α}(A + Bx^β + Cx^{2β}) is used instead (see `hardEdge`).
-    public func density(_ x: Double) -> Double {
-        guard x > 0, support.contains(where: { $0.contains(x) }) else { return 0 }
-        if let e = hardEdge, x < e.cutoff {
-            let s = pow(x, e.beta)
-            return pow(x, -e.alpha) * max(0, e.a + s * (e.b + s * e.c))
-        }
-        guard let p = try? physicalPInSupport(x) else { return .nan }
-        return max(0, -psi * p.imaginary / (.pi * x))
-    }
+    /// ρ(x) = −Im G(x + i0)/π = v/(cπ|w|²) for x inside the support, 0 outside (the atom at 0
+    /// is excluded).
+    public func density(_ x: Double) -> Double { evaluate(x).density }
 
-    /// F(x) = μ((−∞, x]), atom included. The continuous part is tabulated at construction:
-    /// each support interval [a, b] is mapped by x = a + (b − a)((1 − cos θ)/2)^k, k = 1, or
-    /// k = 3 at a hard edge a = 0 (which makes the integrand ρ(x)dx/dθ smooth at square-root
-    /// edges and at x^{−1/2} or x^{−2/3} hard-edge divergences), cut into 256
-    /// cells integrated by 8-point Gauss–Legendre, and F between nodes is a cubic Hermite
-    /// interpolant in θ. Accuracy about 1e-8 in F (tests compare with adaptive quadrature).
-    public func cdf(_ x: Double) -> Double {
-        guard x >= 0 else { return 0 }
-        var total = atoms.first?.mass ?? 0
-        for piece in table {
-            if x >= piece.upper { total += piece.mass } else if x > piece.lower { total += piece.value(x) }
-        }
-        return min(1, total)
-    }
+    /// F(x) = μ((−∞, x]), atom included, in closed form (see the type).
+    public func cdf(_ x: Double) -> Double { evaluate(x).cdf }
 
-    /// The mass of the continuous part (Σ of the tabulated cells); 1 − atom mass up to ~1e-8.
-    public var continuousMass: Double { table.reduce(0) { $0 + $1.mass } }
+    /// The mass of the continuous part, rank(M)/n₁ (the rank rule).
+    public var continuousMass: Double { rankFraction }
 
     /// The largest point of the spectrum.
     public var lambdaMax: Double { support.last?.upperBound ?? 0 }
@@ -514,7 +562,6 @@ public struct NonlinearGram: SpectralMeasure {
         if k == 0 { return 1 }
         return Self.seriesCoefficients(eta: eta, zeta: zeta, phi: phi, psi: psi, order: k)[k] / Foundation.pow(psi, Double(k - 1))
     }
-
     /// The coefficients p₀ … p_order of P(t), by fixed-point iteration on truncated series.
     static func seriesCoefficients(eta: Double, zeta: Double, phi: Double, psi: Double, order n: Int) -> [Double] {
         func multiply(_ a: [Double], _ b: [Double]) -> [Double] {
@@ -546,193 +593,35 @@ public struct NonlinearGram: SpectralMeasure {
         return p
     }
 
-    // MARK: Support
+    // MARK: The quartic (Pennington–Worah's form, a second method)
 
-    /// The support edges are branch points of P(t): real t > 0 where the quartic has a double
-    /// root, F = ∂F/∂P = 0. F is quadratic in t (F = At² + Bt + C), so eliminating t by the
-    /// resultant of F and F_P, Res = (AC′ − A′C)² − (AB′ − A′B)(BC′ − B′C), a polynomial in P
-    /// of degree 9 with the exact factor δζR² (see `edgeCandidates`), so the quintic
-    /// δζU² − VW is solved (for δζ = 0: the cubic BC′ − B′C). Each root P* gives
-    /// t* = (AC′ − A′C)/(A′B − AB′) = U/(−RV) (for δζ = 0: −C/B), polished by Newton on the 2 × 2
-    /// system; z* = 1/(ψt*) for real t* > 0 are the candidate edges. Together with 0 (a hard
-    /// edge when n₁ = m or, for linear f, n₀ = min(n₁, m)), they cut (0, ∞) into intervals,
-    /// each in the support iff the physical P at its midpoint is not real.
-    func computeSupport() throws -> [ClosedRange<Double>] {
-        var edges = try edgeCandidates().filter { $0 > 0 }.sorted()
-        edges = edges.reduce(into: [Double]()) { acc, e in
-            if let last = acc.last, abs(e - last) <= 1e-9 * max(e, 1e-300) { return }
-            acc.append(e)
-        }
-        let points = [0.0] + edges
-        var intervals: [ClosedRange<Double>] = []
-        for i in 0..<max(0, points.count - 1) {
-            let a = points[i], b = points[i + 1]
-            guard b - a > 1e-12 * b else { continue }
-            guard try isInSupport(0.5 * (a + b)) else { continue }
-            if let last = intervals.last, last.upperBound == a {
-                intervals[intervals.count - 1] = last.lowerBound...b
-            } else {
-                intervals.append(a...b)
-            }
-        }
-        guard let top = points.last, !intervals.isEmpty else {
-            throw NumericalError.didNotConverge("Gram law (η = \(eta), ζ = \(zeta), φ = \(phi), ψ = \(psi)): no support interval found; candidates \(points), P at midpoints \(zip(points, points.dropFirst()).map { (try? physicalP(Complex(0.5 * ($0 + $1), 0))).map { "\($0)" } ?? "fail" })")
-        }
-        if try isInSupport(top * 1.01 + 1e-6 * spread) {
-            throw NumericalError.didNotConverge("Gram law: the spectrum extends beyond the last edge candidate \(top)")
-        }
-        return intervals
+    /// The coefficients of F(P) = (P − δQ)(1 − ζQ) − 1, Q = t P_φ P_ψ, in increasing degree of
+    /// P. With q_k = t a_k, a₀ = (1 − φ)(1 − ψ), a₁ = φ(1 − ψ) + ψ(1 − φ), a₂ = φψ
+    /// (so that t P_φ P_ψ = q₀ + q₁P + q₂P²):
+    ///
+    ///     c₀ = −1 − δq₀ + δζq₀²
+    ///     c₁ = 1 − ζq₀ − δq₁ + 2δζq₀q₁
+    ///     c₂ = −ζq₁ − δq₂ + δζ(q₁² + 2q₀q₂)
+    ///     c₃ = −ζq₂ + 2δζq₁q₂
+    ///     c₄ = δζq₂²
+    ///
+    /// A cubic when δζ = 0 and ζ > 0 (linear f), a quadratic when ζ = 0. The physical
+    /// P = (zG(z) − 1 + ψ)/ψ at t = 1/(ψz) is one of its roots (tests check it).
+    public func quarticCoefficients(t: Double) -> [Double] {
+        quarticCoefficients(t: Complex(t)).map(\.real)
     }
 
-    func isInSupport(_ x: Double) throws -> Bool {
-        let p = try physicalP(Complex(x, 0))
-        return p.imaginary < -1e-9 * max(1, p.length)
-    }
-
-    /// Candidate edges z* (see `computeSupport`).
-    func edgeCandidates() throws -> [Double] {
-        let (a0, a1, a2) = quadraticFactor
-        let r: [Double] = [a0, a1, a2], rp: [Double] = [a1, 2 * a2]
-        let dz = delta * zeta
-        let zp: [Double] = [delta, zeta]
-        // F = At² + Bt + C with A = δζR², B = −(ζP + δ)R, C = P − 1.
-        let b = Poly.scale(Poly.multiply(zp, r), -1)
-        let c: [Double] = [-1, 1]
-        let bp = Poly.scale(Poly.add(Poly.scale(r, zeta), Poly.multiply(zp, rp)), -1)
-        let cp: [Double] = [1]
-        let quadratic = dz > 0
-        let resultant: [Double]
-        // With δζ > 0 the factor δζR² divides out exactly: AC′ − A′C = δζ R U and
-        // AB′ − A′B = δζ R² V, with U = R − 2R′(P − 1) and V = (ζP + δ)R′ − ζR, so
-        // Res = δζ R² (δζ U² − V W), W = BC′ − B′C, and t* = U/(−R V). Solving the degree-9
-        // resultant instead put a 6-fold root at P = −1 when φ = ψ (R² = φ⁴(P + 1)⁴ times a
-        // double root of the rest), which Double splits by ε^{1/6} ≈ 3e-3 into two real
-        // "edges" near 4e-7 (erf, φ = ψ = 0.5: mass 1.0001).
-        let u = Poly.add(r, Poly.scale(Poly.multiply(rp, c), -2))
-        let v = Poly.add(Poly.multiply(zp, rp), Poly.scale(r, -zeta))
-        if quadratic {
-            let w = Poly.add(Poly.multiply(b, cp), Poly.scale(Poly.multiply(bp, c), -1))
-            resultant = Poly.add(Poly.scale(Poly.multiply(u, u), dz), Poly.scale(Poly.multiply(v, w), -1))
-        } else {
-            resultant = Poly.add(Poly.multiply(b, cp), Poly.scale(Poly.multiply(bp, c), -1))
-        }
-        let roots = try PolynomialRoots.roots(resultant)
-        var edges: [Double] = []
-        for root in roots {
-            // At P_φ = 0 or P_ψ = 0 (R = 0) A and B vanish: F = P − 1 ≠ 0 there, so these roots
-            // of the resultant belong to t = ∞ (z = 0), not to an edge.
-            let pPhi = Complex(1 - phi) + Complex(phi) * root, pPsi = Complex(1 - psi) + Complex(psi) * root
-            if pPhi.length <= 1e-6 * max(1, phi * root.length) || pPsi.length <= 1e-6 * max(1, psi * root.length) { continue }
-            var t: Complex<Double>
-            if quadratic {
-                t = Poly.evaluate(u, root) / -(Poly.evaluate(r, root) * Poly.evaluate(v, root))
-            } else {
-                t = -Poly.evaluate(c, root) / Poly.evaluate(b, root)
-            }
-            guard t.isFinite, abs(t.imaginary) <= 1e-6 * t.length, t.real > 0 else { continue }
-            // Newton on (F, F_P) = 0 in real (P, t).
-            var p = root.real, tt = t.real
-            for _ in 0..<8 {
-                let h = 1e-7 * max(1, abs(p))
-                let e = equation(Complex(p), Complex(tt))
-                let eh = equation(Complex(p + h), Complex(tt))
-                let fPP = (eh.fP.real - e.fP.real) / h
-                let fPt = (eh.fT.real - e.fT.real) / h
-                let det = e.fP.real * fPt - e.fT.real * fPP
-                guard det != 0, det.isFinite else { break }
-                let dp = (e.f.real * fPt - e.fT.real * e.fP.real) / det
-                let dt = (e.fP.real * e.fP.real - e.f.real * fPP) / det
-                // Solve [[F_P, F_t], [F_PP, F_Pt]]·(dp, dt) = (F, F_P).
-                guard dp.isFinite, dt.isFinite, abs(dt) < 0.5 * tt else { break }
-                p -= dp; tt -= dt
-                if abs(dt) <= 1e-15 * tt { break }
-            }
-            if tt > 0, 1 / (psi * tt) > 1e-9 * spread { edges.append(1 / (psi * tt)) }
-        }
-        return edges
-    }
-}
-
-/// Small dense polynomial helpers (coefficients in increasing degree).
-enum Poly {
-    static func multiply(_ p: [Double], _ q: [Double]) -> [Double] {
-        var r = [Double](repeating: 0, count: p.count + q.count - 1)
-        for (i, a) in p.enumerated() { for (j, b) in q.enumerated() { r[i + j] += a * b } }
-        return r
-    }
-    static func add(_ p: [Double], _ q: [Double]) -> [Double] {
-        (0..<max(p.count, q.count)).map { i in (i < p.count ? p[i] : 0) + (i < q.count ? q[i] : 0) }
-    }
-    static func scale(_ p: [Double], _ s: Double) -> [Double] { p.map { $0 * s } }
-    static func evaluate(_ p: [Double], _ x: Complex<Double>) -> Complex<Double> {
-        p.reversed().reduce(Complex<Double>(0)) { $0 * x + Complex($1) }
-    }
-}
-
-/// The distribution function of the continuous part on one support interval [a, b],
-/// tabulated in θ with x = a + (b − a)(1 − cos θ)/2 (see `NonlinearGram.cdf`).
-struct CDFTable: Sendable {
-    let lower: Double, upper: Double
-    /// F at the nodes θ_j = πj/N (relative to the interval), and dF/dθ there.
-    let values: [Double], slopes: [Double]
-    var mass: Double { values.last ?? 0 }
-
-    /// The power k in x = a + (b − a)·u^k, u = (1 − cos θ)/2: 3 when a = 0 (a hard edge, where
-    /// ρ can diverge like x^{−1/2} or, for a product of square Wisharts, x^{−2/3}; then
-    /// ρ dx/dθ ~ θ^{2k/3−1} is smooth), else 1.
-    let power: Double
-
-    init(interval: ClosedRange<Double>, density: (Double) -> Double, cells: Int = 256) throws {
-        lower = interval.lowerBound
-        upper = interval.upperBound
-        power = lower == 0 ? 3 : 1  // ρ below 1e-7·b is the power-law continuation
-        let width = upper - lower, h = Double.pi / Double(cells)
-        let (a, w, k) = (lower, width, power)
-        func integrand(_ theta: Double) -> Double {
-            let u = (1 - cos(theta)) / 2
-            let x = a + w * pow(u, k)
-            return density(x) * w * k * pow(u, k - 1) * sin(theta) / 2
-        }
-        let rule = GaussLegendreRule(points: 8)
-        func gauss(_ lo: Double, _ hi: Double) -> Double {
-            zip(rule.nodes, rule.weights).reduce(0) { $0 + $1.1 * integrand(lo + (hi - lo) * ($1.0 + 1) / 2) } * (hi - lo) / 2
-        }
-        // Each cell is halved until its two halves agree with it to 1e-11 of the mass (at most
-        // 2.6e-9 over 256 cells): a soft edge just above 0 (erf at φ = 0.5, ψ = 0.49: edge
-        // 7.6e-6, a bump of width ~1e-5 inside the first cell of [7.6e-6, 3.9]) cost 2.8e-7 of
-        // the mass with one 8-point rule per cell. The depth is bounded (12) because ρ in Double
-        // is noisy close to a hard edge: 1e-14 refined to the bottom there (5 min for ψ = 0.501),
-        // 1e-10 relative made erf at φ = ψ = 0.5 take 3 s instead of 0.06 s.
-        func adaptive(_ lo: Double, _ hi: Double, _ whole: Double, _ depth: Int) -> Double {
-            let mid = (lo + hi) / 2
-            let left = gauss(lo, mid), right = gauss(mid, hi)
-            if depth >= 12 || abs(left + right - whole) <= 1e-11 { return left + right }
-            return adaptive(lo, mid, left, depth + 1) + adaptive(mid, hi, right, depth + 1)
-        }
-        var values = [0.0], slopes = [integrand(1e-6 * h)]
-        for j in 0..<cells {
-            let lo = Double(j) * h
-            let cell = adaptive(lo, lo + h, gauss(lo, lo + h), 0)
-            values.append(values[j] + cell)
-            slopes.append(integrand(j + 1 == cells ? .pi - 1e-6 * h : lo + h))
-        }
-        guard values.allSatisfy(\.isFinite), slopes.allSatisfy(\.isFinite) else {
-            throw NumericalError.didNotConverge("Gram law: non-finite density on [\(lower), \(upper)]")
-        }
-        self.values = values
-        self.slopes = slopes
-    }
-
-    /// ∫_lower^x ρ by cubic Hermite interpolation in θ (clamped to the cell's values).
-    func value(_ x: Double) -> Double {
-        let cells = values.count - 1, h = Double.pi / Double(cells)
-        let u = pow(max(0, min(1, (x - lower) / (upper - lower))), 1 / power)
-        let theta = acos(1 - 2 * u)
-        let j = min(cells - 1, max(0, Int(theta / h)))
-        let s = (theta - Double(j) * h) / h
-        let f0 = values[j], f1 = values[j + 1], d0 = slopes[j] * h, d1 = slopes[j + 1] * h
-        let s2 = s * s, s3 = s2 * s
-        let f = (2 * s3 - 3 * s2 + 1) * f0 + (s3 - 2 * s2 + s) * d0 + (-2 * s3 + 3 * s2) * f1 + (s3 - s2) * d1
-        return min(max(f, f0), f1)
+    /// The coefficients of the quartic at complex t (see `quarticCoefficients(t:)`).
+    public func quarticCoefficients(t: Complex<Double>) -> [Complex<Double>] {
+        let a0 = (1 - phi) * (1 - psi), a1 = phi * (1 - psi) + psi * (1 - phi), a2 = phi * psi
+        let q0 = t * Complex(a0), q1 = t * Complex(a1), q2 = t * Complex(a2)
+        let d = Complex(delta), z = Complex(zeta), dz = Complex(delta * zeta)
+        return [
+            Complex(-1) - d * q0 + dz * q0 * q0,
+            Complex(1) - z * q0 - d * q1 + Complex(2) * dz * q0 * q1,
+            -z * q1 - d * q2 + dz * (q1 * q1 + Complex(2) * q0 * q2),
+            -z * q2 + Complex(2) * dz * q1 * q2,
+            dz * q2 * q2,
+        ]
     }
 }

@@ -42,43 +42,18 @@ struct HessianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
                 return e.map { abs($0) <= noise ? 0 : $0 }
             })
         }
-        let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: Self.sweepingCDF(theory), width: size,
+        let verdict = try MonteCarloVerdict.compare(spectrum, theoryCDF: theory.cdf, width: size,
                                                     disagreementAdvice: Self.disagreementAdvice)
         let histogram = try spectrum.histogram(besideAtomAtZero: !theory.atoms.isEmpty)
         return HessianMonteCarloReport(
             samples: samples, seed: seed, verdict: verdict, histogram: HistogramReport(histogram),
             details: HessianSampleDetails(
                 size: size, dataPoints: sampled.dataPoints, effectivePhi: sampled.effectivePhi,
-                index: sampled.index.value, indexStdErr: sampled.index.standardError, indexTheory: try theory.index(),
+                index: sampled.index.value, indexStdErr: sampled.index.standardError, indexTheory: theory.index(),
                 lambdaMin: spectrum.pooled.first ?? .nan, lambdaMax: spectrum.pooled.last ?? .nan,
                 moments: (1...4).map { spectrum.moment($0).value }))
     }
 
-    /// The theory CDF for a KS sweep over increasing abscissae: each call integrates ρ only
-    /// from the previous abscissa (one short quadrature per eigenvalue instead of one from
-    /// λ_min). For ε = 0 the closed form; a failed quadrature gives NaN (and so a failed KS).
-    static func sweepingCDF(_ h: LossHessian) -> (Double) -> Double {
-        if h.epsilon == 0 { return { (try? h.cdf($0)) ?? .nan } }
-        var lastX = -Double.infinity, lastF = 0.0
-        func mass(_ a: Double, _ b: Double) -> Double {
-            var total = 0.0
-            for interval in h.support {
-                let lo = max(a, interval.lowerBound), hi = min(b, interval.upperBound)
-                if hi > lo {
-                    total += (try? Quadrature.integrate(h.density, from: lo, to: hi, absoluteTolerance: 1e-15, relativeTolerance: 1e-10)) ?? .nan
-                }
-            }
-            return total
-        }
-        return { x in
-            if x >= lastX {
-                let f = min(1, lastF + mass(lastX, x))
-                lastX = x; lastF = f
-                return f
-            }
-            return max(0, lastF - mass(x, lastX))
-        }
-    }
 }
 
 /// The `monteCarlo` key of `freespec hessian --format json`.
