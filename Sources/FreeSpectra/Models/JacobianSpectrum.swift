@@ -113,29 +113,34 @@ public struct JacobianSpectrum: Sendable {
         if homogeneous {
             laws = Array(repeating: try DerivativeSquaredLaw(activation: activation, q: 1), count: depth)
         } else {
+            // Representatives sorted by q, searched by bisection: a trajectory that never settles
+            // has one law per layer, and a linear search would cost L² comparisons.
             var representatives: [(q: Double, law: DerivativeSquaredLaw)] = []
+            var atomLaw: DerivativeSquaredLaw? = nil
             for (l, q) in qs.enumerated() {
-                if let last = representatives.last, abs(q - last.q) <= 1e-10 * last.q {
-                    laws.append(last.law); continue
+                if Self.isAtomToRounding(activation, q: q) {
+                    if atomLaw == nil {
+                        let slope = activation.derivative(0)
+                        atomLaw = try DerivativeSquaredLaw(atoms: [Atom(location: slope * slope, mass: 1)], name: activation.name + "(q→0)")
+                    }
+                    laws.append(atomLaw!)
+                    continue
                 }
-                if let shared = representatives.first(where: { abs(q - $0.q) <= 1e-10 * $0.q }) {
-                    laws.append(shared.law); continue
+                var lo = 0, hi = representatives.count
+                while lo < hi { let mid = (lo + hi) / 2; if representatives[mid].q < q { lo = mid + 1 } else { hi = mid } }
+                if let k = [lo - 1, lo].first(where: { $0 >= 0 && $0 < representatives.count && abs(q - representatives[$0].q) <= 1e-10 * representatives[$0].q }) {
+                    laws.append(representatives[k].law); continue
                 }
                 let law: DerivativeSquaredLaw
-                if q == 0 {
-                    let slope = activation.derivative(0)
-                    law = try DerivativeSquaredLaw(atoms: [Atom(location: slope * slope, mass: 1)], name: activation.name + "(q=0)")
-                } else {
-                    do {
-                        law = try DerivativeSquaredLaw(activation: activation, q: q)
-                    } catch NumericalError.invalidArgument(let reason) where held == nil {
-                        // Name the layer and what moves q^l there, not only the law's q.
-                        throw NumericalError.noSolution(String(
-                            format: "layer %d of the network has pre-activations of variance q^%d = %.4g (σ_w = %g, σ_b = %g, input length %g: %@), where %@ Lower --sigma-w or --depth.",
-                            l + 1, l + 1, q, sigmaW, sigmaB, q0, Self.describe(analysis.limit), reason.hasSuffix(".") ? reason : reason + "."))
-                    }
+                do {
+                    law = try DerivativeSquaredLaw(activation: activation, q: q)
+                } catch NumericalError.invalidArgument(let reason) where held == nil {
+                    // Name the layer and what moves q^l there, not only the law's q.
+                    throw NumericalError.noSolution(String(
+                        format: "layer %d of the network has pre-activations of variance q^%d = %.4g (σ_w = %g, σ_b = %g, input length %g: %@), where %@ Lower --sigma-w or --depth.",
+                        l + 1, l + 1, q, sigmaW, sigmaB, q0, Self.describe(analysis.limit), reason.hasSuffix(".") ? reason : reason + "."))
                 }
-                representatives.append((q, law))
+                representatives.insert((q, law), at: lo)
                 laws.append(law)
             }
         }
@@ -168,6 +173,21 @@ public struct JacobianSpectrum: Sendable {
             product = try FreeMultiplicativeProduct(weights: gram, slopes: laws[0], depth: depth)
         } else {
             product = try FreeMultiplicativeProduct(layers: laws.map { (gram, $0) })
+        }
+    }
+
+    /// Whether the law of φ′(√q h)² is the atom φ′(0)² in Double: φ′(√q h)² rounds to φ′(0)²
+    /// at every |h| ≤ 9 on a grid that holds the extremes of a monotone or even slope near 0
+    /// (|h| = 9 is where the slope laws are cut). Then every pole the law would have equals that
+    /// atom, and the law is that atom exactly as far as the engine can tell (q = 0 included: the
+    /// pre-activations vanish). tanh reaches it at q ≲ 1e-19, GELU (slope linear in h) at q ≲ 1e-34.
+    static func isAtomToRounding(_ activation: any Activation, q: Double) -> Bool {
+        if q == 0 { return true }
+        let top = activation.derivative(0) * activation.derivative(0)
+        let s = q.squareRoot()
+        return [-9.0, -6, -3, -1, -0.3, 0.3, 1, 3, 6, 9].allSatisfy { h in
+            let d = activation.derivative(s * h)
+            return d * d == top
         }
     }
 
