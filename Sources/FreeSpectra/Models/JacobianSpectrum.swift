@@ -282,7 +282,10 @@ public struct JacobianSpectrum: Sendable {
             log10MedianContinuous: hasContinuous ? logMedian / log(10) : nil,
             conditionMeasure: exp(conditionLog), log10ConditionMeasure: conditionLog / log(10),
             isometry: verdict, density: density, evaluations: evaluations.isEmpty ? nil : evaluated.map { $0! },
-            check: DensityCheck(totalMass: mass + atomMass, momentRelativeErrors: momentErrors))
+            check: try DensityCheck(totalMass: mass + atomMass, momentRelativeErrors: momentErrors, density: density,
+                                    atomsAboveEdge: analysis.atoms.filter { log($0.location) > analysis.logUpperEdge }.reduce(0) { $0 + $1.mass },
+                                    hasContinuousPart: hasContinuous, what: "the spectrum of J Jᵀ (\(activation.name), \(weights.rawValue), L = \(depth))"),
+            log10Moments: normalized.enumerated().map { (Double($0.offset + 1) * logM1 + log($0.element)) / log(10) })
     }
 
     /// log λ_p, the p-quantile of the whole law of J Jᵀ (atoms included): the smallest λ with
@@ -409,11 +412,59 @@ public struct PointEvaluation: Sendable, Codable {
     public let cdf: Double
 }
 
-/// A self-check of the computed density against the exact series: total mass (density +
-/// atoms) and relative errors of m_1 … m_4.
+/// A self-check of the computed density against the exact series, which gates the answer:
+/// `predict` throws instead of returning a prediction that fails it.
+///
+/// - total mass (∫ρ by quadrature on the skeleton + atoms) within 1e-6 of 1;
+/// - m_1 … m_4 of the density + atoms within 1e-6 (relative) of the exact S-transform series;
+/// - F non-decreasing along the density grid (to 1e-12, the rounding of the closed-form CDF),
+///   within [0, 1], and reaching 1 − (atoms above it) at the upper edge λ_max.
+///
+/// 1e-6 is the accuracy every configuration of the test matrix reaches with two orders to
+/// spare (observed ≤ 1e-8 down to depth 10 000); the failures it is there to catch — a lost
+/// band, a truncated tail, a walk on the wrong branch — were 1e-4 to 0.6 of the mass.
 public struct DensityCheck: Sendable, Codable {
     public let totalMass: Double
     public let momentRelativeErrors: [Double]
+    /// The largest decrease of F along the density grid in increasing λ (0 when monotone).
+    public let cdfDecrease: Double
+
+    public static let tolerance = 1e-6
+    static let monotonicitySlack = 1e-12
+
+    /// - Throws: `didNotConverge` naming `what`, the failed check and the measured discrepancy.
+    init(totalMass: Double, momentRelativeErrors: [Double], density: DensityTable, atomsAboveEdge: Double,
+         hasContinuousPart: Bool, what: String) throws {
+        self.totalMass = totalMass
+        self.momentRelativeErrors = momentRelativeErrors
+        func fail(_ reason: String) -> NumericalError {
+            .didNotConverge("\(what) failed its self-check, so no answer is given: \(reason); this is a limit of the engine at this operating point, not of your network — a nearby q*, σ_w or depth may be computed")
+        }
+        guard totalMass.isFinite, abs(totalMass - 1) <= Self.tolerance else {
+            throw fail(String(format: "its total mass (density + atoms) is %.9g, off 1 by %.2g (tolerance %.0e)", totalMass, totalMass - 1, Self.tolerance))
+        }
+        for (k, e) in momentRelativeErrors.enumerated() where !(e.isFinite && e <= Self.tolerance) {
+            throw fail(String(format: "its moment m%d is off the exact series by %.2g (relative; tolerance %.0e)", k + 1, e, Self.tolerance))
+        }
+        // The grid runs from λ_max down: F must not increase along it.
+        var decrease = 0.0
+        for i in density.cdf.indices {
+            let f = density.cdf[i]
+            guard f.isFinite, f >= -Self.monotonicitySlack, f <= 1 + Self.monotonicitySlack else {
+                throw fail("F(\(density.x[i])) = \(f) is not a probability")
+            }
+            if i > 0 { decrease = max(decrease, f - density.cdf[i - 1]) }
+        }
+        cdfDecrease = decrease
+        guard decrease <= Self.monotonicitySlack else {
+            throw fail(String(format: "its CDF decreases by %.2g somewhere on the grid", decrease))
+        }
+        if hasContinuousPart, let top = density.cdf.first {
+            guard abs(top - (1 - atomsAboveEdge)) <= Self.tolerance else {
+                throw fail(String(format: "its CDF at λ_max is %.9g, not %.9g", top, 1 - atomsAboveEdge))
+            }
+        }
+    }
 }
 
 /// A plain verdict on dynamical isometry with its reasons.
@@ -482,4 +533,6 @@ public struct JacobianPrediction: Sendable, Codable {
     public let density: DensityTable
     public let evaluations: [PointEvaluation]?
     public let check: DensityCheck
+    /// log₁₀ m_1 … log₁₀ m_4 (`moments` under- or overflows a Double in deep networks).
+    public let log10Moments: [Double]
 }
