@@ -201,9 +201,17 @@ struct LiftedContour {
 
         // Height of the lift: against g′ (so Im g ≤ 0 to first order), bounded so the first
         // order dominates (|y| ≤ ½|g′/g″|), the phase of g turns by ≤ ½ rad (|y| ≤ ½ g/|g′|),
-        // and the contour stays well inside the strip of analyticity.
+        // the contour stays well inside the strip of analyticity, and the Gaussian weight stays
+        // tame: on x + iy it is e^{−(x+iy)²/2q}, of modulus e^{(y² − x²)/2q} and phase −xy/q, so
+        // |y| ≤ √q keeps its modulus within e^{1/2} of the real-axis value and turns its phase by
+        // ≤ ½ rad per panel (width ≤ √q/2): the sums then do not cancel. (A lift of 0.25 at
+        // q = 1e-3 magnified the weights by e^{10} with 40 rad of phase across the window:
+        // Σ c_k came out 1 + 2e-9 − 4e-9 i, and the CDF of a deep Gaussian product, which
+        // carries L Im Σ c_k log x_k, had a floor of 1e-6.) A lift of √q still moves the poles
+        // off the axis by |g′|√q, the scale on which g varies over one panel, which is what
+        // keeps M accurate on the axis.
         let strip = activation.analyticStripHalfWidth
-        let cap = min(0.25, strip.isFinite ? strip / 4 : 0.25)
+        let cap = min(0.25, strip.isFinite ? strip / 4 : 0.25, sq)
         func lift(_ x: Double) -> Double {
             guard canLift else { return 0 }
             let d1 = gPrime(x)
