@@ -70,6 +70,11 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// ρ*, the largest width ratio in the equation: the state carries v = 1 + ρ* w, which
     /// vanishes at the bottom of the range of w = M(z) (see `State`).
     let bottomRatio: Double
+    /// The atoms and the continuous mass (`decomposeAtoms`), found once.
+    private var atomDecomposition: (atoms: [Atom], continuousMass: Double) = ([], 1)
+    /// The terms of the continuous part's tail below a top atom (`TopAtomTail`), when the
+    /// product has one.
+    private var topAtomTail: TopAtomTail? = nil
 
     /// A network whose layers are listed bottom to top. Slope laws are grouped when they are
     /// the same activation at the same q (a homogeneous network has one group).
@@ -157,6 +162,8 @@ public struct FreeMultiplicativeProduct: Sendable {
         weightShiftTerms = weightShifts.filter { $0.value != 0 }.sorted { $0.key < $1.key }
             .map { ShiftTerm(ratio: $0.key, coefficient: $0.value) }
         bottomRatio = (shiftTerms.map(\.ratio) + slopeGroups.map(\.ratio)).max()!
+        atomDecomposition = decomposeAtoms()
+        topAtomTail = TopAtomTail(self)
     }
 
     // MARK: Moments
@@ -209,13 +216,26 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// factor of width N_l with mass μ_f({b_f}) at b_f costs (1 − μ_f({b_f})) N_l/N_L; an
     /// expanding orthogonal layer (N_l > N_{l−1}) is the factor σ_w² y·(projection of rank
     /// N_{l−1}), y = N_l/N_{l−1}. The rectangular reading is checked against Monte Carlo.
-    public var atoms: [Atom] {
+    public var atoms: [Atom] { atomDecomposition.atoms }
+
+    /// The mass of the continuous part, 1 − Σ atoms, formed from the atoms' deficits so it keeps
+    /// its relative accuracy when it is tiny (orthogonal hard-tanh at q* = 1/64, L = 16: atoms
+    /// 1.2e-15 at 0 and 1 − 1.9e-14 at σ_w^{2L}, continuous part 1.8e-14, which 1 − Σ atoms
+    /// gives only to ~10 %).
+    public var continuousMass: Double { atomDecomposition.continuousMass }
+
+    /// The atoms (see `atoms`) and the continuous mass. Each atom off 0 is found with its
+    /// deficit Σ_f (1 − μ_f({b_f})) N_f/N_L, where 1 − μ_f({b_f}) is summed from the factor's
+    /// other atoms (not subtracted from 1), and the zero atom as max over the factors of
+    /// (ρ − 1 + μ_f({0}))/ρ, exact for square layers; the continuous mass is then the smallest
+    /// deficit less the other atoms.
+    private func decomposeAtoms() -> (atoms: [Atom], continuousMass: Double) {
         var result: [Atom] = []
         let rho = Self.outputRatios(widths)
-        let rank = slopeGroups.reduce(1 / rho[0]) { min($0, (1 - $1.law.massAtZero) / $1.ratio) }
-        let zeroMass = 1 - rank
-        if zeroMass > 1e-15 { result.append(Atom(location: 0, mass: zeroMass)) }
-        guard gaussianCount == 0 else { return result }
+        // 1 − rank J/N_L with rank J = min(N_0, min_l (1 − μ_l({0})) N_l), in units of N_L.
+        let zeroMass = slopeGroups.reduce((rho[0] - 1) / rho[0]) { max($0, ($1.ratio - 1 + $1.law.massAtZero) / $1.ratio) }
+        if zeroMass > 0 { result.append(Atom(location: 0, mass: zeroMass)) }
+        guard gaussianCount == 0 else { return (result, max(0, 1 - zeroMass)) }
         var logScale = logSigmaSquaredSum
         var baseDeficit = 0.0
         for l in 1..<widths.count where widths[l] > widths[l - 1] {
@@ -223,31 +243,42 @@ public struct FreeMultiplicativeProduct: Sendable {
             logScale += Foundation.log(y)
             baseDeficit += (1 - 1 / y) / rho[l]
         }
-        guard baseDeficit < 1 - 1e-15 else { return result }
-        func search(_ g: Int, _ deficit: Double, _ logLocation: Double) {
-            if g == slopeGroups.count {
-                result.append(Atom(location: exp(logLocation + logScale), mass: 1 - deficit))
-                return
-            }
-            let group = slopeGroups[g]
-            let candidates = group.law.atoms.filter { $0.location > 0 }
-            // Give `remaining` copies of this group's law to atoms i, i+1, …
-            func distribute(_ i: Int, _ remaining: Int, _ deficit: Double, _ logLocation: Double) {
-                if remaining == 0 { search(g + 1, deficit, logLocation); return }
-                guard i < candidates.count else { return }
-                let d = (1 - candidates[i].mass) / group.ratio
-                let lowest = i == candidates.count - 1 ? remaining : 0
-                for copies in stride(from: remaining, through: lowest, by: -1) {
-                    let total = deficit + Double(copies) * d
-                    guard total < 1 - 1e-15 else { continue }
-                    distribute(i + 1, remaining - copies, total,
-                               logLocation + Double(copies) * Foundation.log(candidates[i].location))
+        // An atom lighter than 1e-15 (a deficit within 1e-15 of 1) is below the rounding of
+        // the deficits it is formed from.
+        let heaviest = 1 - 1e-15
+        var smallestDeficit = 1.0
+        if baseDeficit < heaviest {
+            func search(_ g: Int, _ deficit: Double, _ logLocation: Double) {
+                if g == slopeGroups.count {
+                    result.append(Atom(location: exp(logLocation + logScale), mass: 1 - deficit))
+                    smallestDeficit = min(smallestDeficit, deficit)
+                    return
                 }
+                let group = slopeGroups[g]
+                let atoms = group.law.atoms
+                let candidates = atoms.indices.filter { atoms[$0].location > 0 }
+                // Give `remaining` copies of this group's law to candidates i, i+1, …
+                func distribute(_ i: Int, _ remaining: Int, _ deficit: Double, _ logLocation: Double) {
+                    if remaining == 0 { search(g + 1, deficit, logLocation); return }
+                    guard i < candidates.count else { return }
+                    let c = candidates[i]
+                    let d = atoms.indices.reduce(0.0) { $1 == c ? $0 : $0 + atoms[$1].mass } / group.ratio
+                    let lowest = i == candidates.count - 1 ? remaining : 0
+                    for copies in stride(from: remaining, through: lowest, by: -1) {
+                        let total = deficit + Double(copies) * d
+                        guard total < heaviest else { continue }
+                        distribute(i + 1, remaining - copies, total,
+                                   logLocation + Double(copies) * Foundation.log(atoms[c].location))
+                    }
+                }
+                distribute(0, group.count, deficit, logLocation)
             }
-            distribute(0, group.count, deficit, logLocation)
+            search(0, baseDeficit, 0)
         }
-        search(0, baseDeficit, 0)
-        return result.sorted { $0.location < $1.location }
+        // The heaviest atom off 0 is 1 − smallestDeficit; the others are summed apart from it.
+        let offZero = result.filter { $0.location > 0 }.map(\.mass).sorted(by: >)
+        let continuous = offZero.isEmpty ? 1 - zeroMass : smallestDeficit - zeroMass - offZero.dropFirst().reduce(0, +)
+        return (result.sorted { $0.location < $1.location }, max(0, continuous))
     }
 
     // MARK: The equation
@@ -267,6 +298,14 @@ public struct FreeMultiplicativeProduct: Sendable {
         public init(w: Complex<Double>, u: [Complex<Double>], ratio: Double = 1) {
             self.w = w
             self.v = 1 + Complex(ratio) * w
+            self.u = u
+            self.ratio = ratio
+        }
+        /// A state whose v is given rather than formed from w: near the bottom of the range of
+        /// w, 1 + ρ* w computed from w keeps only |v|/|w| of its digits.
+        init(w: Complex<Double>, v: Complex<Double>, u: [Complex<Double>], ratio: Double) {
+            self.w = w
+            self.v = v
             self.u = u
             self.ratio = ratio
         }
@@ -412,6 +451,23 @@ public struct FreeMultiplicativeProduct: Sendable {
         return scale.isFinite ? scale : max(1, s.w.length)
     }
 
+    /// μ((x, ∞)) and the continuous part's own μ_c((x, ∞)) at a solved state at t = log x:
+    /// the closed form (`tailMass`) less the atoms above x, or, below a top atom, the well
+    /// conditioned form of `TopAtomTail`.
+    func tails(_ s: State, logX t: Double) -> (total: Double, continuous: Double) {
+        let direct = tailMass(s)
+        let atomsAbove = atoms.filter { $0.location > 0 && Foundation.log($0.location) > t }
+        guard let top = topAtomTail else { return (direct, direct - atomsAbove.reduce(0) { $0 + $1.mass }) }
+        var belowTop = top.massBelowTop(s)
+        // The two forms differ by rounding only, or by a whole turn of an argument (2 in units
+        // of π) where a branch choice differs: the direct form decides the turn.
+        belowTop += 2 * ((direct - top.mass - belowTop) / 2).rounded()
+        // The atoms strictly between x and the top atom (the last of them, above every point
+        // of the continuous part).
+        let intermediate = atomsAbove.dropLast().reduce(0) { $0 + $1.mass }
+        return (top.mass + belowTop, belowTop - intermediate)
+    }
+
     /// The closed-form tail μ((x, ∞)) = Im H(x + i0)/π at a solved state, with (from
     /// H′(z) = M(z)/z integrated along the solution from z = ∞)
     ///
@@ -427,5 +483,74 @@ public struct FreeMultiplicativeProduct: Sendable {
             imaginary += Double(group.count) / group.ratio * group.law.logPotentialImaginary(s.u[k])
         }
         return imaginary / .pi
+    }
+}
+
+/// The mass of (x, a) below the top atom a of a square orthogonal network whose slope laws
+/// are all atomic with an atom x_{a,k} at their tops, without the cancellation of the general
+/// closed form.
+///
+/// There, Im H(x + i0) = (L − 1) arg v + Σ_k n_k Im H_{D_k}(u_k) is a sum of ~L arguments of
+/// size ~π whose result, the top atom plus the continuous part, differs from the atom by the
+/// continuous mass alone; when that is tiny (hard-tanh at q* = 1/64: 1e-14) the general form
+/// resolves it only to ~L ε. With M_k(u) = c_a x_a/(u − x_a) · (1 + R_k(u)),
+/// R_k = Σ_{j≠a} (c_j/c_a) x_j (u − x_a)/(x_a (u − x_j)), the arguments of the equation
+/// (Im Φ = (L − 1) arg w − (L − 1) arg v + Σ n_k arg u_k = 0) cancel the large terms exactly, and
+///
+///     π μ((x, a)) = −arg(−w) + Σ_k n_k [arg(1 + R_k) + Σ_{j≠a} c_j (arg(u_k − x_j) − arg(x_a − u_k))],
+///
+/// every term small (arg(−w) → 0 as w → −1) or carrying a small weight c_j. (Derived in
+/// Docs/theory.md, "Atoms".)
+struct TopAtomTail: Sendable {
+    struct Law: Sendable {
+        let count: Double
+        let top: Double
+        let topMass: Double
+        let others: [(location: Double, mass: Double)]
+    }
+    let laws: [Law]
+    /// The top atom's mass 1 − Σ_k n_k (1 − c_{a,k}) and log location.
+    let mass: Double
+    let logLocation: Double
+
+    /// nil unless the product is square, orthogonal, with atomic slope laws each with an atom
+    /// at the top of its support, and has an atom at the top.
+    init?(_ product: FreeMultiplicativeProduct) {
+        guard product.gaussianCount == 0, product.isSquare, product.slopeGroups.allSatisfy({ $0.law.isAtomic }) else { return nil }
+        var laws: [Law] = []
+        var deficit = 0.0, logLocation = product.logSigmaSquaredSum
+        for group in product.slopeGroups {
+            guard let top = group.law.atoms.last, top.location > 0, top.location == group.law.supportHull.upperBound else { return nil }
+            let others = group.law.atoms.dropLast().map { (location: $0.location, mass: $0.mass) }
+            laws.append(Law(count: Double(group.count), top: top.location, topMass: top.mass, others: others))
+            deficit += Double(group.count) * others.reduce(0) { $0 + $1.mass }
+            logLocation += Double(group.count) * Foundation.log(top.location)
+        }
+        guard let atom = product.atoms.last, atom.location > 0,
+              abs(Foundation.log(atom.location) - logLocation) <= 1e-12 * max(1, abs(logLocation)) else { return nil }
+        self.laws = laws
+        mass = 1 - deficit
+        self.logLocation = logLocation
+    }
+
+    /// μ((x, a)) at a solved state below the top atom (see above).
+    ///
+    /// Arguments are cut as in the engine: −w and u − x_j live in the closed upper half-plane,
+    /// x_a − u in the closed lower one, so none jumps where a state touches the real axis.
+    func massBelowTop(_ s: FreeMultiplicativeProduct.State) -> Double {
+        typealias P = FreeMultiplicativeProduct
+        var sum = -P.logUpper(-s.w).imaginary
+        for (k, law) in laws.enumerated() {
+            let u = s.u[k], top = Complex(law.top)
+            var r = Complex<Double>.zero
+            var others = 0.0
+            for atom in law.others {
+                let x = Complex(atom.location)
+                if atom.location > 0 { r = r + Complex(atom.mass / law.topMass) * x * (u - top) / (top * (u - x)) }
+                others += atom.mass * (P.logUpper(u - x).imaginary - P.logLower(top - u).imaginary)
+            }
+            sum += law.count * ((1 + r).phase + others)
+        }
+        return sum / .pi
     }
 }

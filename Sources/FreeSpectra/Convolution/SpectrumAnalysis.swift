@@ -17,8 +17,8 @@ public struct SpectrumAnalysis: Sendable {
     /// between neighbours.
     public let skeleton: [SpectralPoint]
 
-    /// Mass of the continuous part, 1 − Σ atoms.
-    public var continuousMass: Double { continuousMassOf(atoms) }
+    /// Mass of the continuous part, 1 − Σ atoms (`FreeMultiplicativeProduct.continuousMass`).
+    public var continuousMass: Double { product.continuousMass }
 
     /// Builds the edge and the skeleton.
     ///
@@ -27,23 +27,20 @@ public struct SpectrumAnalysis: Sendable {
         self.product = product
         edge = try product.upperEdge()
         atoms = product.atoms
-        skeleton = continuousMassOf(atoms) <= 1e-14 ? [] : try Self.buildSkeleton(product, edge, atoms)
+        skeleton = product.continuousMass == 0 ? [] : try Self.buildSkeleton(product, edge)
     }
 
-    /// See `skeleton`. A step is halved when F changes by more than 1 %, the density by more
-    /// than 40 %, or when it enters a band from a gap (so band edges are located to 1e-12 and
-    /// the panels next to them are graded).
-    private static func buildSkeleton(
-        _ product: FreeMultiplicativeProduct, _ edge: FreeMultiplicativeProduct.Edge, _ atoms: [Atom]
-    ) throws -> [SpectralPoint] {
+    /// See `skeleton`. A step is halved when the continuous part's CDF changes by more than 1 %
+    /// of its mass, the density by more than 40 %, or when it enters a band from a gap (so band
+    /// edges are located to 1e-12 and the panels next to them are graded).
+    private static func buildSkeleton(_ product: FreeMultiplicativeProduct, _ edge: FreeMultiplicativeProduct.Edge) throws -> [SpectralPoint] {
         var walker = BranchWalker(product: product, edge: edge)
         var points: [SpectralPoint] = []
         var t = edge.logLocation
         var h = 1e-6
-        var last = SpectralPoint(logX: t, logDensity: 0, tail: 0, state: nil)
+        var last = SpectralPoint(logX: t, logDensity: 0, tail: 0, continuousTail: 0, state: nil)
         var peakDensity = 0.0
-        let continuous = 1 - atoms.reduce(0) { $0 + $1.mass }
-        let atomMassAtOrBelow: (Double) -> Double = { t in atoms.filter { log($0.location) <= t }.reduce(0) { $0 + $1.mass } }
+        let continuous = product.continuousMass
         for _ in 0..<200_000 {
             var trial = walker
             let p: SpectralPoint
@@ -53,11 +50,11 @@ public struct SpectrumAnalysis: Sendable {
                 // A walk that fails deep in the lower tail, where less than 1e-9 of the
                 // continuous mass remains below (sigmoid at q* = 64 reaches λ ~ 1e-86 with 1e-9
                 // left), ends the skeleton there: the mass and moments it misses are below that.
-                let remaining = last.cdf - atomMassAtOrBelow(t)
+                let remaining = continuous - last.continuousTail
                 if !points.isEmpty && remaining < 1e-9 * continuous { break }
                 throw error
             }
-            let dF = abs(p.tail - last.tail)
+            let dF = abs(p.continuousTail - last.continuousTail) / continuous
             let ratio = last.logDensity > 0 && p.logDensity > 0 ? max(p.logDensity / last.logDensity, last.logDensity / p.logDensity) : 1
             let crossesBandEdge = !points.isEmpty && (p.logDensity > 0) != (last.logDensity > 0)
             if ((dF > 0.01 || ratio > 1.4) && h > 1e-9) || (crossesBandEdge && h > 1e-12 * max(1, abs(t))) {
@@ -76,15 +73,15 @@ public struct SpectrumAnalysis: Sendable {
             // Stop once the continuous part has no mass left below t: its CDF is below 1e-12
             // or, where the closed-form CDF has reached its rounding floor, the density of
             // log λ is 1e-14 of its peak and falling.
-            let below = p.cdf - atomMassAtOrBelow(t)
-            if below < 1e-12 * max(continuous, 1e-300) || (below < 1e-6 && p.logDensity < 1e-14 * peakDensity && peakDensity > 0) {
+            let below = (continuous - p.continuousTail) / continuous
+            if below < 1e-12 || (below < 1e-6 && p.logDensity < 1e-14 * peakDensity && peakDensity > 0) {
                 return points
             }
         }
         // Out of steps with mass left below: an error, not a silently truncated spectrum.
         throw NumericalError.didNotConverge(String(
             format: "the spectrum's skeleton used 200 000 steps and stopped at log λ = %.6g with a mass %.2g of the continuous part still below",
-            t, (last.cdf - atomMassAtOrBelow(t)) / max(continuous, 1e-300)))
+            t, (continuous - last.continuousTail) / continuous))
     }
 
     /// log λ_max: the upper edge of the continuous part, or an atom above it (orthogonal
@@ -125,11 +122,7 @@ public struct SpectrumAnalysis: Sendable {
     }
 
     /// F_c(t): the CDF of the continuous part alone, normalised to 1.
-    func continuousCDF(_ p: SpectralPoint) -> Double {
-        let atomsBelow = atoms.filter { $0.location > 0 && log($0.location) < p.logX }.reduce(0) { $0 + $1.mass }
-        let zero = atoms.first { $0.location == 0 }?.mass ?? 0
-        return (p.cdf - atomsBelow - zero) / max(continuousMass, 1e-300)
-    }
+    func continuousCDF(_ p: SpectralPoint) -> Double { 1 - p.continuousTail / continuousMass }
 
     /// log λ at which the continuous part reaches probability `p` ∈ (0, 1): bracketed on the
     /// skeleton and refined by the Illinois variant of regula falsi on the closed-form CDF,
@@ -138,7 +131,7 @@ public struct SpectrumAnalysis: Sendable {
     /// - Throws: `invalidArgument` for p outside (0, 1) or a spectrum without continuous part.
     public func logQuantile(_ p: Double) throws -> Double {
         guard p > 0, p < 1 else { throw NumericalError.invalidArgument("quantile level must be in (0, 1), got \(p)") }
-        guard continuousMass > 1e-14, !skeleton.isEmpty else {
+        guard continuousMass > 0, !skeleton.isEmpty else {
             throw NumericalError.noSolution("the spectrum has no continuous part")
         }
         // F_c decreases along the skeleton (decreasing t).
@@ -192,7 +185,6 @@ public struct SpectrumAnalysis: Sendable {
     }
 }
 
-private func continuousMassOf(_ atoms: [Atom]) -> Double { 1 - atoms.reduce(0) { $0 + $1.mass } }
 
 extension SpectrumAnalysis {
     /// F(λ) = μ([0, λ]) at every λ of `xs` (any order, any sign), atoms included: solved

@@ -11,8 +11,21 @@ public struct SpectralPoint: Sendable {
     public let logDensity: Double
     /// μ((λ, ∞)), atoms included, from the closed-form log-potential (not from integrating ρ).
     public let tail: Double
+    /// μ_c((λ, ∞)), the mass of the continuous part alone above λ (not normalised). Where the
+    /// continuous part is tiny beside the atoms (orthogonal hard-tanh at small q*: 1e-14 beside
+    /// an atom 1 − 1e-14) it is computed apart from them, so it keeps its relative accuracy
+    /// where tail − atoms would not.
+    public let continuousTail: Double
     /// The solution there (nil above the support).
     public let state: FreeMultiplicativeProduct.State?
+
+    public init(logX: Double, logDensity: Double, tail: Double, continuousTail: Double, state: FreeMultiplicativeProduct.State?) {
+        self.logX = logX
+        self.logDensity = logDensity
+        self.tail = tail
+        self.continuousTail = continuousTail
+        self.state = state
+    }
 
     /// λ = e^t (0 or ∞ outside the range of Double).
     public var x: Double { Foundation.exp(logX) }
@@ -99,7 +112,7 @@ struct BranchWalker {
         if atEdge {
             if start.isRegular {
                 let delta = max(0, start.logLocation - target)
-                let dw = Complex(0, -(2 * delta / start.curvature).squareRoot())
+                let dw = Complex(0, -start.curvatureScale * (2 * delta / start.scaledCurvature).squareRoot())
                 var s = start.state
                 s.step(dw)
                 for k in s.u.indices {
@@ -202,7 +215,7 @@ struct BranchWalker {
         if t >= edge.logLocation {
             // Only atoms above the continuous part can lie here (see `continuousEdgeBelowTopAtom`).
             let tail = product.atoms.filter { Foundation.log($0.location) > t }.reduce(0) { $0 + $1.mass }
-            return SpectralPoint(logX: t, logDensity: 0, tail: tail, state: nil)
+            return SpectralPoint(logX: t, logDensity: 0, tail: tail, continuousTail: 0, state: nil)
         }
         let s = try advance(to: t)
         // On the real branch (gaps, below the support) Im w is rounding noise of order
@@ -215,8 +228,10 @@ struct BranchWalker {
         // Im v/|v| ~ 2e-5 (measured against |w| it was cut, and the walk then stalled in the
         // "gap").
         let density = -s.w.imaginary > 1e-13 * product.scaleOfW(s) ? -s.w.imaginary / .pi : 0
-        return SpectralPoint(logX: t, logDensity: density,
-                             tail: includeCDF ? min(1, max(0, product.tailMass(s))) : .nan, state: s)
+        guard includeCDF else { return SpectralPoint(logX: t, logDensity: density, tail: .nan, continuousTail: .nan, state: s) }
+        let tails = product.tails(s, logX: t)
+        return SpectralPoint(logX: t, logDensity: density, tail: min(1, max(0, tails.total)),
+                             continuousTail: min(product.continuousMass, max(0, tails.continuous)), state: s)
     }
 
     /// Moves the solution to log x = `target` < current, returning the state there.
