@@ -187,6 +187,22 @@ import Testing
         }
     }
 
+    /// The critical points of g = φ′² are the real ones only, where g underflows too (erf at
+    /// q = 5: the window |x| ≤ 20 reaches g ~ 1e-348): erf, tanh, sigmoid have one (x = 0),
+    /// GELU three (±√2 and the zero of φ′ at −0.7518). The rounding of g′ = 2φ′φ″ to 0 below
+    /// g ~ 1e-277 and the flicker of subnormal g once read as 170 critical points for erf at
+    /// q = 5, each graded with panels down to 1e-16: 38 240 poles (now 2 904) and 29 s for one
+    /// answer at L = 2.
+    @Test(arguments: [("erf", 5.0, 1), ("erf", 6.5, 1), ("tanh", 64, 1), ("sigmoid", 64, 1), ("gelu", 14, 3)])
+    func criticalPointsAreNotRoundingNoise(name: String, q: Double, count: Int) throws {
+        let profile = SlopeProfile(activation: try Activations.named(name), q: q)
+        #expect(profile.criticalPoints.count == count, "\(name) q = \(q): \(profile.criticalPoints)")
+        if name == "erf" && q == 5 {
+            let law = try DerivativeSquaredLaw(activation: Erf(), q: q)
+            #expect(law.poles.count < 4000, "erf q = 5: \(law.poles.count) poles")
+        }
+    }
+
     /// Where φ′² underflows Double with probability above 1e-12 (erf at q = 64: a mass
     /// 0.016 below 1e-308) the law is refused with the reason, instead of a stalled walk.
     @Test func underflowingSlopesAreRefused() throws {
