@@ -158,3 +158,171 @@ import Testing
         }
     }
 }
+
+/// Concentrated slope laws (q* from 1e-6 down to 1e-16) with orthogonal weights: J Jᵀ is
+/// concentrated within ~√L ε of its mean, ε the relative spread of D² (~q for tanh, erf,
+/// sigmoid; ~√q for GELU, SiLU). Its moments m_k/m₁^k are 1 to within 1e-30 there, so the
+/// witnesses are the exact central moments, kept in small variables. With X = D²/E D² − 1,
+/// v = E X², s = E X³, the S-transform of 1 + X is 1 − v w + (2v² − s) w² + O(w³), so
+/// log S adds −v w + (3v²/2 − s) w² per layer, and the product has
+///
+///     Var λ/(E λ)² = Σ_l v_l,   E(λ − E λ)³/(E λ)³ = Σ_l s_l + (3/2)((Σ v_l)² − Σ v_l²)
+///
+/// (orthogonal weights add nothing). v and s come from GSL on the real line of the slope's own
+/// small-x series (`deviation`, written out here, independent of the library's
+/// `SlopeDeviation`), in units of the spread so GSL's absolute tolerance does not bite; the
+/// engine's side is its density integrated in x = λ/λ_e − 1 = expm1(t − t_e), on 8-point
+/// Gauss–Legendre panels four to each interval of the skeleton (whose points only mark where
+/// the density turns: the lower edge of these laws sits inside their range, with a Gaussian
+/// tail of ~1e-9 of the mass below it), with t = t_e − s² on the interval at the upper edge.
+@Suite struct ConcentratedSlopeLawTests {
+    /// φ′(x)/φ′(0) − 1 by its Taylor series, good to ~x⁸ (|x| ≤ 9√q ≤ 1e-2 here).
+    static func deviation(_ name: String, _ x: Double) -> Double {
+        let x2 = x * x
+        switch name {
+        case "tanh": return -x2 + (2.0 / 3) * x2 * x2 - (17.0 / 45) * x2 * x2 * x2            // sech² x − 1
+        case "erf": return -x2 + x2 * x2 / 2 - x2 * x2 * x2 / 6                             // e^{−x²} − 1
+        case "sigmoid": let z2 = x2 / 4; return -z2 + (2.0 / 3) * z2 * z2 - (17.0 / 45) * z2 * z2 * z2  // −tanh²(x/2)
+        case "gelu": return (2 / Double.pi).squareRoot() * (2 * x - (2.0 / 3) * x * x2 + 0.15 * x * x2 * x2)  // erf(x/√2) + 2xϕ(x)
+        default: let z = x / 2; return 2 * z - (4.0 / 3) * z * z * z + 0.8 * z * z * z * z * z        // SiLU: tanh z + z sech² z
+        }
+    }
+
+    /// v and s of X = D²/E D² − 1 at q (GSL, in units of the spread).
+    static func slopeMoments(_ name: String, q: Double) throws -> (v: Double, s: Double) {
+        let spread = ["gelu", "silu"].contains(name) ? q.squareRoot() : q
+        let sq = q.squareRoot()
+        func y(_ h: Double) -> Double { let d = deviation(name, sq * h); return d * (2 + d) / spread }
+        let mean = try Quadrature.gaussianExpectation({ y($0) })
+        let c2 = try Quadrature.gaussianExpectation({ let d = y($0) - mean; return d * d })
+        let c3 = try Quadrature.gaussianExpectation({ let d = y($0) - mean; return d * d * d })
+        let scale = spread / (1 + spread * mean)
+        return (c2 * scale * scale, c3 * scale * scale * scale)
+    }
+
+    /// The engine's Var λ/(Eλ)² and E(λ − Eλ)³/(Eλ)³ (see the suite's comment).
+    static func engineMoments(_ product: FreeMultiplicativeProduct) throws -> (variance: Double, third: Double, mass: Double) {
+        let analysis = try SpectrumAnalysis(product: product)
+        let top = analysis.edge.logLocation
+        let rule = GaussLegendreRule(points: 8)
+        var nodes: [(t: Double, weight: Double)] = []
+        var upper = top
+        for (i, point) in analysis.skeleton.enumerated() {
+            for j in 0..<4 {
+                let a = upper - (upper - point.logX) * Double(j) / 4, b = upper - (upper - point.logX) * Double(j + 1) / 4
+                for (x, w) in zip(rule.nodes, rule.weights) {
+                    if i == 0 {
+                        // s from √(t_e − a) to √(t_e − b).
+                        let sa = (top - a).squareRoot(), sb = (top - b).squareRoot()
+                        let s = sa + 0.5 * (sb - sa) * (x + 1)
+                        nodes.append((top - s * s, 0.5 * (sb - sa) * w * 2 * s))
+                    } else {
+                        nodes.append((b + 0.5 * (a - b) * (x + 1), 0.5 * (a - b) * w))
+                    }
+                }
+            }
+            upper = point.logX
+        }
+        nodes.sort { $0.t > $1.t }
+        let values = try product.evaluate(descendingLogX: nodes.map(\.t), edge: analysis.edge, includeCDF: false)
+        var mass = 0.0, m1 = 0.0
+        for (n, p) in zip(nodes, values) { mass += n.weight * p.logDensity; m1 += n.weight * p.logDensity * expm1(n.t - top) }
+        let mean = m1 / mass
+        var c2 = 0.0, c3 = 0.0
+        for (n, p) in zip(nodes, values) {
+            let d = expm1(n.t - top) - mean
+            c2 += n.weight * p.logDensity * d * d
+            c3 += n.weight * p.logDensity * d * d * d
+        }
+        let scale = 1 / (1 + mean)
+        return (c2 / mass * scale * scale, c3 / mass * scale * scale * scale, mass)
+    }
+
+    static func product(_ name: String, q: Double, depth: Int) throws -> FreeMultiplicativeProduct {
+        let phi = try Activations.named(name)
+        let law = try DerivativeSquaredLaw(activation: phi, q: q)
+        return try FreeMultiplicativeProduct(weights: .orthogonal(sigmaW: 1 / phi.derivative(0)), slopes: law, depth: depth)
+    }
+
+    /// Mass 1 ± 1e-9; the variance to 1e-6 and the third central moment to 1e-4 (it is the
+    /// small difference of its two terms for GELU and SiLU; floor 1e-6 of Var^{3/2}).
+    @Test(arguments: ["tanh", "erf", "sigmoid", "gelu", "silu"], [1e-6, 1e-10, 1e-16])
+    func centralMomentsMatchTheSTransform(name: String, q: Double) throws {
+        for depth in [2, 30, 1000] {
+            let product = try Self.product(name, q: q, depth: depth)
+            let (v, s) = try Self.slopeMoments(name, q: q)
+            let L = Double(depth)
+            let exactVariance = L * v, exactThird = L * s + 1.5 * L * (L - 1) * v * v
+            let engine = try Self.engineMoments(product)
+            let context = "\(name) q = \(q) L = \(depth)"
+            #expect(abs(engine.mass - 1) <= 1e-9, "\(context): mass \(engine.mass)")
+            #expect(abs(engine.variance / exactVariance - 1) <= 1e-6, "\(context): Var \(engine.variance) vs \(exactVariance)")
+            #expect(abs(engine.third - exactThird) <= 1e-4 * abs(exactThird) + 1e-6 * pow(exactVariance, 1.5),
+                    "\(context): third \(engine.third) vs \(exactThird)")
+        }
+    }
+
+    /// The comparison can fail: one layer fewer in the witness (a 1/L error in the variance), or
+    /// the slope law at 1.001 q, is far outside the tolerance.
+    @Test func theWitnessCatchesAWrongInput() throws {
+        let product = try Self.product("tanh", q: 1e-10, depth: 30)
+        let engine = try Self.engineMoments(product)
+        let (v, _) = try Self.slopeMoments("tanh", q: 1e-10), (vWrong, _) = try Self.slopeMoments("tanh", q: 1.001e-10)
+        #expect(abs(engine.variance / (29 * v) - 1) > 1e3 * 1e-6)
+        #expect(abs(engine.variance / (30 * vWrong) - 1) > 1e3 * 1e-6)
+    }
+
+    /// The law near and away from its support: M(u), M′(u) and 1 + M(u) at u = a(1 + ν) for ν
+    /// from half the law's radius (inside the pole sum in offsets) to 30 radii (the series),
+    /// off the axis by half a radius, against GSL of E[(1 + Y)/(ν − Y)], E[(1 + Y)/(ν − Y)²]/a and
+    /// (1 + ν) E[1/(ν − Y)] in units of the spread (Y from `deviation`). 1e-8 relative: GSL's
+    /// own tolerance near the support.
+    @Test(arguments: ["tanh", "gelu"], [1e-8, 1e-14])
+    func concentratedLawAgainstQuadrature(name: String, q: Double) throws {
+        let phi = try Activations.named(name)
+        let law = try DerivativeSquaredLaw(activation: phi, q: q)
+        let c = try #require(law.concentration)
+        let spread = name == "gelu" ? q.squareRoot() : q
+        let sq = q.squareRoot()
+        func y(_ h: Double) -> Double { let d = Self.deviation(name, sq * h); return d * (2 + d) / spread }
+        for scale in [0.5, 2, 30] {
+            let nuHat = Complex(scale * c.radius / spread, 0.5 * c.radius / spread)
+            func expectation(_ f: @escaping (Double) -> Complex<Double>) throws -> Complex<Double> {
+                Complex(try Quadrature.gaussianExpectation({ f($0).real }), try Quadrature.gaussianExpectation({ f($0).imaginary }))
+            }
+            let m = try expectation { h in (1 + Complex(spread * y(h))) / (nuHat - Complex(y(h))) } / Complex(spread)
+            let dm = try expectation { h in let r = 1 / (nuHat - Complex(y(h))); return (1 + Complex(spread * y(h))) * r * r } / Complex(spread * spread)
+            let g = try expectation { h in 1 / (nuHat - Complex(y(h))) } / Complex(spread)
+            let nu = nuHat * Complex(spread)
+            let r = law.transform(Complex(c.center) * (1 + nu), offset: nu)
+            let context = "\(name) q = \(q), ν = \(scale) radius"
+            #expect((r.value - m).length <= 1e-8 * m.length, "\(context): M \(r.value) vs \(m)")
+            #expect((r.derivative + dm / Complex(c.center)).length <= 1e-8 * dm.length / c.center, "\(context): M′")
+            #expect((r.complement - (1 + nu) * g).length <= 1e-8 * ((1 + nu) * g).length, "\(context): 1 + M")
+        }
+    }
+}
+
+/// A network with many slope laws: tanh with σ_b = 0, layer by layer at its own q^l (the length
+/// map q^{l+1} = σ_w² E tanh(√q^l h)², σ_w = 0.9 from q¹ = 1 over 200 layers, down to 6e-20),
+/// 200 distinct groups, the late ones concentrated far beyond Double's resolution of D². Mass
+/// 1 ± 1e-9 and m₁…m₄ of the density against the S-transform series (1e-6), both ensembles.
+@Suite struct ManySlopeLawsTests {
+    @Test(arguments: [WeightGramLaw.gaussian(sigmaW: 0.9), .orthogonal(sigmaW: 0.9)])
+    func tanhLayerByLayer(weights: WeightGramLaw) throws {
+        var q = 1.0, layers: [(weights: WeightGramLaw, slopes: DerivativeSquaredLaw)] = []
+        for _ in 0..<200 {
+            layers.append((weights, try DerivativeSquaredLaw(activation: Tanh(), q: q)))
+            let sq = q.squareRoot()
+            q = 0.81 * (try Quadrature.gaussianExpectation({ h in let v = tanh(sq * h); return v * v }))
+        }
+        let product = try FreeMultiplicativeProduct(layers: layers)
+        #expect(product.slopeGroups.count == 200)
+        #expect(product.slopeGroups.filter { $0.law.concentration != nil }.count > 100)
+        let analysis = try SpectrumAnalysis(product: product)
+        let (logM1, normalized) = try product.normalizedMoments(count: 4)
+        let (mass, moments) = try analysis.densityMoments(count: 4, logFirstMoment: logM1)
+        #expect(abs(mass - 1) <= 1e-9, "mass \(mass)")
+        for k in 0..<4 { #expect(abs(moments[k] / normalized[k] - 1) <= 1e-6, "m\(k + 1): \(moments[k]) vs \(normalized[k])") }
+    }
+}

@@ -37,10 +37,14 @@ public struct SpectrumAnalysis: Sendable {
         var walker = BranchWalker(product: product, edge: edge)
         var points: [SpectralPoint] = []
         var t = edge.logLocation
-        var h = 1e-6
+        // Steps and their floors in units of the spectrum's scale in log λ (`Edge.logScale`,
+        // 1 unless the spectrum is concentrated).
+        let unit = edge.logScale
+        var h = 1e-6 * unit
         var last = SpectralPoint(logX: t, logDensity: 0, tail: 0, continuousTail: 0, state: nil)
         var peakDensity = 0.0
         let continuous = product.continuousMass
+        func significant(_ p: SpectralPoint) -> Bool { p.logDensity > 1e-12 * continuous / unit }
         for _ in 0..<200_000 {
             var trial = walker
             let p: SpectralPoint
@@ -55,9 +59,18 @@ public struct SpectrumAnalysis: Sendable {
                 throw error
             }
             let dF = abs(p.continuousTail - last.continuousTail) / continuous
-            let ratio = last.logDensity > 0 && p.logDensity > 0 ? max(p.logDensity / last.logDensity, last.logDensity / p.logDensity) : 1
-            let crossesBandEdge = !points.isEmpty && (p.logDensity > 0) != (last.logDensity > 0)
-            if ((dF > 0.01 || ratio > 1.4) && h > 1e-9) || (crossesBandEdge && h > 1e-12 * max(1, abs(t))) {
+            // The density matters where it carries mass: above 1e-12 of the continuous mass per
+            // unit of the scale. Below, at the cut-off ends of smooth laws (GELU, SiLU at small q*:
+            // Gaussian tails), it flickers between 0 and the rounding of w (Im w ~ 1e-13 |w|, see
+            // `BranchWalker.point`), and neither its ratios nor its zeros say anything (SiLU at
+            // q* = 1e-10, L = 30 halved its steps at every flicker and ran out of them). The ratio
+            // test applies where either end matters (a rise out of the flicker into the band is
+            // resolved like any other), and a band edge is where the density turns from 0 to one
+            // that matters.
+            let ratio = (significant(last) || significant(p)) && last.logDensity > 0 && p.logDensity > 0
+                ? max(p.logDensity / last.logDensity, last.logDensity / p.logDensity) : 1
+            let crossesBandEdge = !points.isEmpty && (p.logDensity == 0 && significant(last) || last.logDensity == 0 && significant(p))
+            if ((dF > 0.01 || ratio > 1.4) && h > 1e-9 * unit) || (crossesBandEdge && h > 1e-12 * unit * max(1, abs(t))) {
                 h /= 2
                 continue
             }
@@ -71,7 +84,7 @@ public struct SpectrumAnalysis: Sendable {
             // steps (0.1 % took 8 000, most of the cost of the answer); the dF and density-ratio
             // tests above still bound every step, and the walk between two points takes its own
             // steps.
-            if dF < 0.003 && ratio < 1.15 { h = min(h * 1.5, max(4, 1e-2 * (edge.logLocation - t))) }
+            if dF < 0.003 && ratio < 1.15 { h = min(h * 1.5, max(4 * unit, 1e-2 * (edge.logLocation - t))) }
             // Stop once the continuous part has no mass left below t: its CDF is below 1e-12
             // or, where the closed-form CDF has reached its rounding floor, the density of
             // log λ is 1e-14 of its peak and falling.
@@ -144,7 +157,7 @@ public struct SpectrumAnalysis: Sendable {
         return try RootFinding.illinois({ c in
             var walker = BranchWalker(product: product, edge: edge, at: above)
             return continuousCDF(try walker.point(at: c)) - p
-        }, above.logX, fa, skeleton[j].logX, fb, maxIterations: 60) { a, b in abs(a - b) <= 1e-13 * max(1, abs(a)) }
+        }, above.logX, fa, skeleton[j].logX, fb, maxIterations: 60) { a, b in abs(a - b) <= 1e-13 * max(edge.logScale, abs(a)) }
     }
 
     /// The mass of the computed continuous density and its moments m_k/m_1^k (k = 1 … count,

@@ -116,8 +116,8 @@ struct BranchWalker {
                 var s = start.state
                 s.step(dw)
                 for k in s.u.indices {
-                    let mPrime = product.slopeGroups[k].law.momentTransform(s.u[k]).derivative
-                    s.u[k] = s.u[k] + Complex(product.slopeGroups[k].ratio) * dw / mPrime
+                    let mPrime = product.slopeGroups[k].law.transform(s.u[k], offset: s.offset(k)).derivative
+                    s.moveU(k, by: Complex(product.slopeGroups[k].ratio) * dw / mPrime)
                 }
                 return s
             }
@@ -130,7 +130,7 @@ struct BranchWalker {
             let n = Double(product.depth)
             for k in s.u.indices {
                 let top = product.slopeGroups[k].law.supportHull.upperBound
-                s.u[k] = Complex(top * Foundation.exp((target - start.logLocation) / n), 1e-3 * top)
+                s.setU(k, Complex(top * Foundation.exp((target - start.logLocation) / n), 1e-3 * top))
             }
             let w = product.slopeGroups[0].law.momentTransform(s.u[0]).value / Complex(product.slopeGroups[0].ratio)
             s.step(w - s.w)
@@ -196,16 +196,20 @@ struct BranchWalker {
         let tiny = 1e-6
         let wScale = product.scaleOfW(s)
         if s.w.imaginary > -tiny * wScale { s.step(Complex(0, -tiny * wScale - s.w.imaginary)) }
-        for k in s.u.indices where s.u[k].imaginary < tiny * s.u[k].length {
-            s.u[k] = Complex(s.u[k].real, tiny * s.u[k].length)
+        for k in s.u.indices {
+            let floor = tiny * product.scaleOfU(s, k)
+            guard s.u[k].imaginary < floor else { continue }
+            s.moveU(k, by: Complex(0, floor - s.u[k].imaginary))
         }
         return s
     }
 
     private func acceptable(_ corrected: State, _ predicted: State) -> Bool {
         let closeW = (corrected.w - predicted.w).length <= 0.25 * max(product.scaleOfW(predicted), product.scaleOfW(corrected))
-        let closeU = corrected.u.indices.allSatisfy {
-            (corrected.u[$0] - predicted.u[$0]).length <= 0.25 * max(predicted.u[$0].length, corrected.u[$0].length)
+        let closeU = corrected.u.indices.allSatisfy { k in
+            let change = corrected.offset(k).flatMap { a in predicted.offset(k).map { b in (a - b) * Complex(corrected.centers[k]) } }
+                ?? (corrected.u[k] - predicted.u[k])
+            return change.length <= 0.25 * max(product.scaleOfU(predicted, k), product.scaleOfU(corrected, k))
         }
         return closeW && closeU
     }
@@ -240,7 +244,7 @@ struct BranchWalker {
         // only good for modest extrapolation.
         func limited(_ t: Double) -> Double {
             guard let p = previous, !atEdge else { return t }
-            return max(t, logX - 3 * max(p.logX - logX, 1e-12 * max(1, abs(logX))))
+            return max(t, logX - 3 * max(p.logX - logX, 1e-12 * edge.logScale * max(1, abs(logX))))
         }
         var stepTarget = limited(target)
         var halvings = 0
@@ -272,7 +276,8 @@ struct BranchWalker {
                     "branch continuation did not reach x = \(describeX(target)) within 20 000 steps (stuck at x = \(describeX(logX)))")
             }
             let predicted = predict(stepTarget)
-            // Within 1e-8 of a square-root edge the equation is too ill-conditioned for
+            // Within 1e-8 (in units of the spectrum's scale in log λ, `Edge.logScale`) of a
+            // square-root edge the equation is too ill-conditioned for
             // Newton (its Jacobian vanishes at the edge, and rounding in log z moves the
             // root by ~√ε); the square-root expansion itself is accurate to O(δ^{3/2}) there.
             // Beside an inverse-square-root edge (w ~ δ^{−1/2}) Newton's attainable accuracy is
@@ -281,7 +286,7 @@ struct BranchWalker {
             let delta = start.logLocation - stepTarget
             let inverseSquareRoot = !start.isRegular && start.inverseWExpansion != nil
             let besideEdge = atEdge && (start.isRegular
-                ? delta < 1e-8 * max(1, abs(stepTarget))
+                ? delta < 1e-8 * edge.logScale * max(1, abs(stepTarget))
                 : inverseSquareRoot && delta < 1e-9 * Double(product.depth))
             // (the floor applies to every step near the edge, not only the first)
             let floor = inverseSquareRoot ? floorBesideInverseSquareRootEdge(delta) : 1e-10
