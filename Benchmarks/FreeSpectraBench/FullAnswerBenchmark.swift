@@ -31,16 +31,21 @@ func fullAnswerBenchmark() -> String {
         .init("hard-tanh", .orthogonal, 2, .critical(qStar: 0.05), before: "error, 5.0 s"),
         .init("hard-tanh", .orthogonal, 16, .critical(qStar: 0.02), before: "error, 0.0 s"),
         .init("hard-tanh", .orthogonal, 642, .critical(qStar: 0.0159054), before: "0.2 s, mass 1.62"),
+        .init("tanh", .orthogonal, 30, .critical(qStar: 1e-8), before: "98.7 s, mass 1.009"),
+        .init("erf", .orthogonal, 30, .critical(qStar: 1e-14), before: "error, 0.7 s"),
+        .init("gelu", .orthogonal, 30, .critical(qStar: 1e-12), before: "error, 0.1 s"),
+        .init("silu", .orthogonal, 1000, .critical(qStar: 1e-10), before: "error, 0.1 s"),
     ]
     var report = "Full answer of `freespec jacobian` (model + solve + moments + quantiles + 200-point grid + mass check), one run each\n\n"
-    let header = [pad("activation", 10), pad("weights", 11), pad("L", 6, right: true), "  ", pad("point", 30), pad("before", 17, right: true),
-                  pad("now", 10, right: true), pad("|mass − 1|", 11, right: true), pad("max Δm/m", 10, right: true), "  notes"].joined()
+    let header = [pad("activation", 10), pad("weights", 11), pad("L", 6, right: true), "  ", pad("point", 30), pad("before", 19, right: true),
+                  pad("now", 10, right: true), pad("now CPU", 10, right: true), pad("|mass − 1|", 11, right: true), pad("max Δm/m", 10, right: true), "  notes"].joined()
     report += header + "\n" + String(repeating: "-", count: header.count + 20) + "\n"
     for c in cases {
         progress("full-answer bench: \(c.activation) \(c.weights.rawValue) L = \(c.depth) …")
         report += c.run() + "\n"
     }
-    report += "\n  before: the engine at d1ebf9a (kept, not re-measured); now: this build. Target: < 2 s each.\n"
+    report += "\n  before: the engine at d1ebf9a (wall time, kept, not re-measured; the last four rows measured with the CLI on that build);"
+    report += "\n  now: this build, wall time and this process's CPU time (the machine is shared). Target: < 2 s each.\n"
     return report
 }
 
@@ -67,21 +72,20 @@ struct FullAnswerCase {
     }
 
     func run() -> String {
-        let start = ContinuousClock.now
-        var now = "—", mass = "—", moments = "—", notes = ""
+        let start = ContinuousClock.now, cpuStart = cpuSeconds()
+        var mass = "—", moments = "—", notes = ""
         do {
             let model = try JacobianSpectrum(activation: Activations.named(activation), weights: weights, depth: depth, point: point)
             let prediction = try model.predict(points: 200)
-            now = String(format: "%.2f s", elapsedSeconds(since: start))
             mass = String(format: "%.1e", abs(prediction.check.totalMass - 1))
             moments = String(format: "%.1e", prediction.check.momentRelativeErrors.max() ?? .nan)
         } catch {
-            now = String(format: "%.2f s", elapsedSeconds(since: start))
             notes = "error: \(error)"
         }
+        let now = String(format: "%.2f s", elapsedSeconds(since: start)), cpu = String(format: "%.2f s", cpuSeconds() - cpuStart)
         return [pad(activation, 10), pad(weights.rawValue, 11), pad("\(depth)", 6, right: true), "  ", pad(pointLabel, 30),
-                pad(before, 17, right: true), pad(now, 10, right: true), pad(mass, 11, right: true), pad(moments, 10, right: true),
-                "  " + notes].joined()
+                pad(before, 19, right: true), pad(now, 10, right: true), pad(cpu, 10, right: true), pad(mass, 11, right: true),
+                pad(moments, 10, right: true), "  " + notes].joined()
     }
 }
 

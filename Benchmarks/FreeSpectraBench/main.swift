@@ -7,10 +7,11 @@ import Foundation
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.contains("--help") || arguments.contains("-h") {
     print("""
-    usage: FreeSpectraBench [--monte-carlo] [--full-answer-only]
+    usage: FreeSpectraBench [--monte-carlo] [--full-answer-only] [--near-linear-sweep]
       Runs the Jacobian-spectrum benchmark (Swift engine vs the numpy polynomial-root baseline),
       then the full-answer benchmark of the slowest configurations known (issue 15).
       --full-answer-only runs only the latter.
+      --near-linear-sweep prints the near-linear sweep of issue 15 (432 points, ~2 min) and nothing else.
       --monte-carlo (or FREESPEC_BENCH_MC=1) also runs the Monte Carlo benchmark (several minutes).
       Run from the package root so Validation/baselines/*.py are found.
     """)
@@ -18,6 +19,10 @@ if arguments.contains("--help") || arguments.contains("-h") {
 }
 let runMonteCarlo = arguments.contains("--monte-carlo") || ProcessInfo.processInfo.environment["FREESPEC_BENCH_MC"] == "1"
 
+if arguments.contains("--near-linear-sweep") {
+    print(nearLinearSweep())
+    exit(0)
+}
 let fullAnswerOnly = arguments.contains("--full-answer-only")
 if !fullAnswerOnly { print(jacobianBenchmark()) }
 print(fullAnswerBenchmark())

@@ -257,6 +257,7 @@ import Testing
             let context = "\(name) q = \(q) L = \(depth)"
             #expect(abs(engine.mass - 1) <= 1e-9, "\(context): mass \(engine.mass)")
             #expect(abs(engine.variance / exactVariance - 1) <= 1e-6, "\(context): Var \(engine.variance) vs \(exactVariance)")
+            #expect(abs(product.normalizedVariance / exactVariance - 1) <= 1e-6, "\(context): normalizedVariance \(product.normalizedVariance)")
             #expect(abs(engine.third - exactThird) <= 1e-4 * abs(exactThird) + 1e-6 * pow(exactVariance, 1.5),
                     "\(context): third \(engine.third) vs \(exactThird)")
         }

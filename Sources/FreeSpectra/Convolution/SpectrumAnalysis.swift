@@ -90,6 +90,22 @@ public struct SpectrumAnalysis: Sendable {
             // log λ is 1e-14 of its peak and falling.
             let below = (continuous - p.continuousTail) / continuous
             if below < 1e-12 || (below < 1e-6 && p.logDensity < 1e-14 * peakDensity && peakDensity > 0) {
+                // The band may end just below, at a lower edge (one Gaussian layer with a zero
+                // atom: Marchenko–Pastur of ratio p on [σ²(1 − √p)², σ²(1 + √p)²], where F is
+                // 1e-12 some 1e-8 above the edge): one point 1e-6 of the scale further tells that
+                // (density 0 there, the support bounded below) from a part that reaches down to 0.
+                // The edge is then bisected to 1e-12 of the scale, and the skeleton ends with the
+                // first point below it.
+                if p.logDensity > 0, let probe = try? trial.point(at: t - 1e-6 * unit * max(1, abs(t))), probe.logDensity == 0 {
+                    var inside = p, outside = probe
+                    while inside.logX - outside.logX > 1e-12 * unit * max(1, abs(t)) {
+                        var resumed = BranchWalker(product: product, edge: edge, at: inside)
+                        guard let middle = try? resumed.point(at: 0.5 * (inside.logX + outside.logX)) else { break }
+                        if middle.logDensity > 0 { inside = middle } else { outside = middle }
+                    }
+                    if inside.logX != p.logX { points.append(inside) }
+                    points.append(outside)
+                }
                 return points
             }
         }

@@ -36,6 +36,8 @@ struct Concentration: Sendable {
     let offsets: PoleSums
     /// E Y = Σ c_k y_k (real part), so μ₁ = a(1 + E Y).
     var meanOffset: Double { b[1].real }
+    /// Var Y/(1 + E Y)² = Var D²/(E D²)².
+    var variance: Double { (b[2].real - b[1].real * b[1].real) / ((1 + b[1].real) * (1 + b[1].real)) }
     /// A_j and B_j, j = 0 … 47.
     private let a: [Complex<Double>], b: [Complex<Double>]
 

@@ -157,6 +157,13 @@ public struct DerivativeSquaredLaw: Sendable {
         return (sums.s1 * Complex(scale), -sums.s2 * Complex(scale * scale), u * Complex(scale) * sums.s0)
     }
 
+    /// Var D²/(E D²)²: for a concentrated law Var Y/(1 + E Y)² from its offsets (E Y^j = Σ c_k y_k^j),
+    /// where μ₂/μ₁² − 1 from the moments' quadrature (1e-11) would be noise; else μ₂/μ₁² − 1.
+    public var normalizedVariance: Double {
+        if let c = concentration { return c.variance }
+        return moments[1] / (moments[0] * moments[0]) - 1
+    }
+
     /// Mass of the atom at 0 (e.g. 1/2 for ReLU).
     public var massAtZero: Double { atoms.first { $0.location == 0 }?.mass ?? 0 }
 }
