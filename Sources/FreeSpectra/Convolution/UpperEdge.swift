@@ -80,8 +80,12 @@ extension FreeMultiplicativeProduct {
             return (r.value.real, r.derivative.real)
         }
         // Bracket in t: M decreasing in t; the lower end 40 e-folds below the top (plain) or below
-        // the law's spread (concentrated), the upper where M ≈ μ₁/(u − top) is below w.
-        var lo = concentration.map { Foundation.log(max($0.radius, .ulpOfOne)) - 40 } ?? Foundation.log(top) - 40
+        // the law's spread (concentrated), the upper where M ≈ μ₁/(u − top) is below w. A plain
+        // law's u = top + e^t must stay 64 ulps above the top: at e^-40·top, u rounds to the top
+        // itself, where the pole sums give no M at all (−4e15 for tanh at q = 0.0033, which
+        // made w = 0.0018 look beyond the range).
+        var lo = concentration.map { Foundation.log(max($0.radius, .ulpOfOne)) - 40 }
+            ?? Foundation.log(max(top * exp(-40), 64 * top.ulp))
         var hi = Foundation.log(max(2 * law.moments[0] / w, top) / unit + 1)
         while m(hi).0 > w { hi += 2; if hi > 700 { throw NumericalError.didNotConverge("inverse of M_{D²} at w = \(w)") } }
         if m(lo).0 < w {
