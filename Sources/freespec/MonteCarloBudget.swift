@@ -195,7 +195,10 @@ final class ProgressLine {
         lastWritten = elapsed
         let fraction = Double(done) / Double(total)
         var text = String(format: "\r%@: %3d%%, %@", label, Int(100 * fraction), MonteCarloBudget.describe(seconds: elapsed).replacingOccurrences(of: "under a second", with: "0 s"))
-        if done < total, fraction > 0 { text += ", about \(MonteCarloBudget.describe(seconds: elapsed * (1 - fraction) / fraction)) left" }
+        if done < total, fraction > 0 {
+            let left = MonteCarloBudget.describe(seconds: elapsed * (1 - fraction) / fraction)
+            text += left == "under a second" ? ", under a second left" : ", about \(left) left"
+        }
         text += "\u{1B}[K" + (done == total ? "\n" : "")
         FileHandle.standardError.write(Data(text.utf8))
     }
