@@ -31,7 +31,7 @@ ACTIVATIONS = ["linear", "relu", "leaky-relu", "hard-tanh", "tanh", "erf", "sigm
 MASS_TOL = 1e-6
 MOMENT_TOL = 1e-6
 # Words of the engine that mean nothing to a user unless explained.
-JARGON = ["M_{D²}", "skeleton", "branch continuation", "series", "composition", "NSCocoaErrorDomain",
+JARGON = ["M_{D²}", "skeleton", "branch continuation", "series", "composition", "NSCocoaErrorDomain", "bracket",
           "Fatal error", "Illegal instruction", "Segmentation"]
 
 

@@ -322,7 +322,7 @@ private func formatRate(_ r: Double) -> String {
     return String(format: "%.0f", r)
 }
 
-private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
     let count = s.count
     guard count < width else { return right ? " " + s : s + " " }
     let fill = String(repeating: " ", count: width - count)
@@ -333,6 +333,6 @@ private func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
-private func progress(_ message: String) {
+func progress(_ message: String) {
     FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
 }

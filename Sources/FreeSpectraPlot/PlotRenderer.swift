@@ -36,7 +36,7 @@ struct PlotRenderer {
             values += curveValues.filter { $0 <= top }
         }
         values += plot.histograms.flatMap(\.heights).map(ax.coordinate)
-        values += plot.markers.map(\.y).map(ax.coordinate)
+        values += plot.markers.filter { !$0.onSecondaryAxis }.map(\.y).map(ax.coordinate)
         for p in plot.points { values += (p.y + (p.lower ?? []) + (p.upper ?? [])).map(ax.coordinate) }
         values += plot.annotations.map(\.y).map(ax.coordinate)
         values = values.filter(\.isFinite)
@@ -47,6 +47,13 @@ struct PlotRenderer {
         hi += 0.08 * span
         if !(plot.yIncludesZero && ax.scale == .linear && lo == 0) { lo -= 0.04 * span }
         return (lo, hi)
+    }
+
+    /// The secondary y range: [0, 1.1 × the largest marker on it] (at most 1.1 for masses).
+    private func secondaryRange() -> (Double, Double) {
+        if let r = plot.secondaryYAxis?.range { return (r.lowerBound, r.upperBound) }
+        let top = plot.markers.filter(\.onSecondaryAxis).map(\.y).filter(\.isFinite).max() ?? 1
+        return (0, top > 0 ? 1.1 * top : 1)
     }
 
     // MARK: legend
@@ -73,7 +80,9 @@ struct PlotRenderer {
         return plot.histograms.count == 1 ? PlotStyle.histogramGrey : PlotStyle.colour(i)
     }
 
-    private func markerColour(_ i: Int) -> String { PlotStyle.colour(plot.curves.count + i) }
+    private func markerColour(_ i: Int) -> String {
+        PlotStyle.colour(plot.markers[i].colourIndex ?? (plot.curves.count + i))
+    }
 
     // MARK: render
 
@@ -82,10 +91,14 @@ struct PlotRenderer {
         let xTicks = plot.xAxis.ticks(xMin, xMax), yTicks = plot.yAxis.ticks(yMin, yMax)
         let legend = legendEntries()
         let tickWidth = yTicks.map { PlotStyle.textWidth($0.label.text) }.max() ?? 30
-        let left = 44 + tickWidth, top = 48.0, bottom = 64.0
+        let (y2Min, y2Max) = secondaryRange()
+        let y2Ticks = plot.secondaryYAxis.map { $0.ticks(y2Min, y2Max) } ?? []
+        let y2Width = plot.secondaryYAxis == nil ? 0 : 44 + (y2Ticks.map { PlotStyle.textWidth($0.label.text) }.max() ?? 30)
+        let left = 44 + tickWidth, top = plot.subtitle == nil ? 48.0 : 66.0, bottom = 64.0
         let legendWidth = legend.isEmpty ? 0 : 48 + (legend.map { PlotStyle.textWidth($0.label) }.max() ?? 0)
-        let right = 24 + legendWidth
-        let titleWidth = PlotStyle.textWidth(plot.title, fontSize: PlotStyle.titleFontSize)
+        let right = 24 + legendWidth + y2Width
+        let titleWidth = max(PlotStyle.textWidth(plot.title, fontSize: PlotStyle.titleFontSize),
+                             PlotStyle.textWidth(plot.subtitle ?? ""))
         let width = max(plot.width, left + 480 + right, titleWidth + 40)
         let height = max(plot.height, top + bottom + 20 * Double(legend.count) + 20)
         let plotW = width - left - right, plotH = height - top - bottom
@@ -100,6 +113,9 @@ struct PlotRenderer {
         <text x="\(n(width / 2))" y="28" text-anchor="middle" font-size="\(Int(PlotStyle.titleFontSize))" font-weight="bold">\(SVG.escape(plot.title))</text>
 
         """
+        if let subtitle = plot.subtitle {
+            svg += "<text x=\"\(n(width / 2))\" y=\"48\" text-anchor=\"middle\" fill=\"#444\">\(SVG.escape(subtitle))</text>\n"
+        }
         for t in xTicks {
             let x = px(t.position)
             svg += "<line x1=\"\(n(x))\" y1=\"\(n(top))\" x2=\"\(n(x))\" y2=\"\(n(top + plotH))\" stroke=\"\(PlotStyle.gridColour)\"/>\n"
@@ -110,6 +126,14 @@ struct PlotRenderer {
             svg += "<line x1=\"\(n(left))\" y1=\"\(n(y))\" x2=\"\(n(left + plotW))\" y2=\"\(n(y))\" stroke=\"\(PlotStyle.gridColour)\"/>\n"
             svg += SVG.tickText(t.label, x: left - 8, y: y + 4, anchor: "end")
         }
+        if let axis2 = plot.secondaryYAxis {
+            let py2 = { (y: Double) in top + plotH - (y - y2Min) / (y2Max - y2Min) * plotH }
+            for t in y2Ticks {
+                svg += "<line x1=\"\(n(left + plotW))\" y1=\"\(n(py2(t.position)))\" x2=\"\(n(left + plotW + 5))\" y2=\"\(n(py2(t.position)))\" stroke=\"\(PlotStyle.frameColour)\"/>\n"
+                svg += SVG.tickText(t.label, x: left + plotW + 8, y: py2(t.position) + 4, anchor: "start")
+            }
+            svg += "<text transform=\"translate(\(n(left + plotW + y2Width - 14)) \(n(top + plotH / 2))) rotate(90)\" text-anchor=\"middle\">\(SVG.escape(axis2.label))</text>\n"
+        }
         svg += "<text x=\"\(n(left + plotW / 2))\" y=\"\(n(height - 16))\" text-anchor=\"middle\">\(SVG.escape(plot.xAxis.label))</text>\n"
         svg += "<text transform=\"translate(18 \(n(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(SVG.escape(plot.yAxis.label))</text>\n"
         svg += "<clipPath id=\"plot-area\"><rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(plotH))\"/></clipPath>\n<g clip-path=\"url(#plot-area)\">\n"
@@ -117,12 +141,14 @@ struct PlotRenderer {
         let xc = plot.xAxis.coordinate, yc = plot.yAxis.coordinate
         let baseline = plot.yAxis.scale == .linear ? py(0) : bottomY
         for (i, h) in plot.histograms.enumerated() {
-            let colour = histogramColour(i, h), opacity = plot.histograms.count == 1 ? 0.55 : 0.3
+            let colour = histogramColour(i, h), opacity = plot.histograms.count == 1 ? 0.55 : 0.35
             for j in 0..<min(h.heights.count, max(0, h.edges.count - 1)) {
                 let a = xc(h.edges[j]), b = xc(h.edges[j + 1]), v = yc(h.heights[j])
                 guard h.heights[j] > 0, a.isFinite, b.isFinite, v.isFinite else { continue }
                 let x0 = px(a), x1 = px(b), y = py(v)
-                svg += "<rect x=\"\(n(x0))\" y=\"\(n(min(y, baseline)))\" width=\"\(n(max(0.5, x1 - x0)))\" height=\"\(n(abs(baseline - y)))\" fill=\"\(colour)\" fill-opacity=\"\(opacity)\" stroke=\"white\" stroke-width=\"0.3\"/>\n"
+                // Bars narrower than 3 px get no white outline, which would hide them.
+                let outline = x1 - x0 >= 3 ? " stroke=\"white\" stroke-width=\"0.3\"" : ""
+                svg += "<rect x=\"\(n(x0))\" y=\"\(n(min(y, baseline)))\" width=\"\(n(max(0.5, x1 - x0)))\" height=\"\(n(abs(baseline - y)))\" fill=\"\(colour)\" fill-opacity=\"\(opacity)\"\(outline)/>\n"
             }
         }
         for (i, c) in plot.curves.enumerated() {
@@ -136,12 +162,33 @@ struct PlotRenderer {
             let dash = c.dashed ? " stroke-dasharray=\"7 4\"" : ""
             svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\(PlotStyle.colour(c.colourIndex ?? i))\" stroke-width=\"2\"\(dash)/>\n"
         }
+        var markerTexts = ""
         for (i, m) in plot.markers.enumerated() {
-            let x = xc(m.x), y = yc(m.y)
-            guard x.isFinite, y.isFinite else { continue }
+            // A marker beyond the x range (or at a non-finite coordinate, λ = 0 on a log axis)
+            // stands at the nearer edge.
+            var x = xc(m.x)
+            if !x.isFinite { x = m.x <= 0 ? xMin : xMax }
+            x = min(max(x, xMin), xMax)
+            let yPixel: Double
+            if m.onSecondaryAxis {
+                yPixel = top + plotH - (m.y - y2Min) / (y2Max - y2Min) * plotH
+            } else {
+                let y = yc(m.y)
+                guard y.isFinite else { continue }
+                yPixel = py(y)
+            }
+            guard yPixel.isFinite else { continue }
             let colour = markerColour(i)
-            svg += "<line x1=\"\(n(px(x)))\" y1=\"\(n(bottomY))\" x2=\"\(n(px(x)))\" y2=\"\(n(py(y)))\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>\n"
-            svg += "<circle cx=\"\(n(px(x)))\" cy=\"\(n(py(y)))\" r=\"5\" fill=\"\(colour)\"/>\n"
+            let xPixel = min(max(px(x), left + 3), left + plotW - 3)
+            svg += "<line x1=\"\(n(xPixel))\" y1=\"\(n(bottomY))\" x2=\"\(n(xPixel))\" y2=\"\(n(yPixel))\" stroke=\"\(colour)\" stroke-width=\"2.5\"/>\n"
+            svg += "<circle cx=\"\(n(xPixel))\" cy=\"\(n(yPixel))\" r=\"5\" fill=\"\(colour)\"/>\n"
+            if let text = m.text {
+                // Beside the dot, on the side with room, outside the clip so it is never cut.
+                let rightSide = xPixel < left + plotW / 2
+                let tx = rightSide ? xPixel + 9 : xPixel - 9
+                // A white halo keeps the text legible over curves and grid lines.
+                markerTexts += "<text x=\"\(n(tx))\" y=\"\(n(min(max(top + 12, yPixel + 4), bottomY - 6)))\" text-anchor=\"\(rightSide ? "start" : "end")\" fill=\"\(colour)\" stroke=\"white\" stroke-width=\"4\" paint-order=\"stroke\" stroke-linejoin=\"round\">\(SVG.escape(text))</text>\n"
+            }
         }
         for (i, p) in plot.points.enumerated() {
             let colour = PlotStyle.colour(p.colourIndex ?? i)
@@ -163,10 +210,13 @@ struct PlotRenderer {
             guard x.isFinite, y.isFinite else { continue }
             svg += "<text x=\"\(n(px(x)))\" y=\"\(n(py(y)))\" fill=\"#444\">\(SVG.escape(a.text))</text>\n"
         }
-        svg += "</g>\n"
+        for (k, note) in plot.notes.enumerated() {
+            svg += "<text x=\"\(n(left + 10))\" y=\"\(n(top + 18 + 16 * Double(k)))\" fill=\"#444\" font-size=\"12\">\(SVG.escape(note))</text>\n"
+        }
+        svg += "</g>\n" + markerTexts
         svg += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(plotH))\" fill=\"none\" stroke=\"\(PlotStyle.frameColour)\"/>\n"
         for (i, entry) in legend.enumerated() {
-            let y = top + 14 + Double(i) * 20, x = left + plotW + 20
+            let y = top + 14 + Double(i) * 20, x = left + plotW + 20 + y2Width
             switch entry.kind {
             case .line:
                 let dash = entry.dashed ? " stroke-dasharray=\"7 4\"" : ""

@@ -39,11 +39,23 @@ public struct SVGPlot: Sendable {
     }
 
     /// A point mass drawn as a stem with a dot at (x, y).
+    ///
+    /// On the secondary axis (`SVGPlot.secondaryYAxis`, drawn on the right) y is read in that
+    /// axis's units — an atom's mass, whatever the density's scale — and `text`, when given, is
+    /// written beside the dot. An x outside the plot's x range is drawn at the nearer edge, its
+    /// text saying where it is (an atom at λ = 0 on a logarithmic axis).
     public struct Marker: Sendable {
         public var label: String
         public var x: Double
         public var y: Double
-        public init(label: String, x: Double, y: Double) { self.label = label; self.x = x; self.y = y }
+        public var onSecondaryAxis: Bool
+        public var text: String?
+        /// Palette index; nil: after the curves' colours, in marker order.
+        public var colourIndex: Int?
+        public init(label: String, x: Double, y: Double, onSecondaryAxis: Bool = false, text: String? = nil, colourIndex: Int? = nil) {
+            self.label = label; self.x = x; self.y = y; self.onSecondaryAxis = onSecondaryAxis; self.text = text
+            self.colourIndex = colourIndex
+        }
     }
 
     /// Scatter points with optional error bars [lower, upper] (data units).
@@ -72,13 +84,20 @@ public struct SVGPlot: Sendable {
     }
 
     public var title: String
+    /// A second line under the title (smaller), e.g. the operating point.
+    public var subtitle: String?
     public var xAxis: PlotAxis
     public var yAxis: PlotAxis
+    /// A second y axis on the right for markers with `onSecondaryAxis` (linear, from 0).
+    public var secondaryYAxis: PlotAxis?
     public var curves: [Curve] = []
     public var histograms: [Histogram] = []
     public var markers: [Marker] = []
     public var points: [Points] = []
     public var annotations: [Annotation] = []
+    /// Lines of text in the top-left corner of the plotting area (what the series leave out,
+    /// e.g. a sample's censored mass).
+    public var notes: [String] = []
     /// The smallest canvas; it widens for long titles and legends and grows for long legends.
     public var width = 860.0
     public var height = 520.0

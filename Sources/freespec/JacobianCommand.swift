@@ -131,7 +131,7 @@ struct JacobianCommand: ParsableCommand {
                                                      inputLength: inputLength, widthRatios: widthRatios?.values)
                     let solved = try model.solve()
                     let prediction = try model.predict(points: points, scale: scale, evaluations: at?.values ?? [], solved: solved)
-                    var result = JacobianResult(prediction: prediction, monteCarlo: nil)
+                    var result = JacobianResult(prediction: prediction, monteCarlo: nil, solved: solved)
                     if monteCarlo.monteCarloEnabled {
                         result.monteCarlo = try monteCarlo.run(model: model, prediction: prediction, solved: solved)
                     }
@@ -143,7 +143,10 @@ struct JacobianCommand: ParsableCommand {
             case .csv: print(csv(results))
             case .table: print(table(results, activation: phi))
             }
-            if let path = plot { try writeText(svg(results), to: path) }
+            if let path = plot {
+                let figure = JacobianFigure(entries: results.map { .init(prediction: $0.prediction, solved: $0.solved, monteCarlo: $0.monteCarlo) })
+                try writeText(try figure.render(), to: path)
+            }
         }
     }
 
@@ -213,40 +216,6 @@ struct JacobianCommand: ParsableCommand {
         }
         return lines.joined(separator: "\n")
     }
-
-    /// Densities of log10 λ (or of λ on a linear grid), one curve per (weights, depth), atoms
-    /// as stems whose height is their mass scaled to the tallest curve, and the Monte Carlo
-    /// histogram underneath when there is one.
-    func svg(_ results: [JacobianResult]) -> String {
-        let logScale = results.contains { $0.prediction.density.scale == .log }
-        var plot = SVGPlot(
-            title: "J Jᵀ spectrum: \(results.first?.prediction.activation ?? "")",
-            xLabel: logScale ? "λ (log scale)" : "λ",
-            yLabel: logScale ? "density of log₁₀ λ" : "density ρ(λ)")
-        if logScale { plot.xAxis.scale = .log10Values }
-        for r in results {
-            let d = r.prediction.density
-            let label = "\(r.prediction.weights) L=\(r.prediction.depth)"
-            plot.curves.append(.init(label: label, x: logScale ? d.log10X : d.x, y: logScale ? d.rhoLog10 : d.rho))
-            if let h = r.monteCarlo?.histogram {
-                plot.histograms.append(.init(label: "MC " + label, edges: logScale ? h.edges.map { log10($0) } : h.edges,
-                                             heights: logScale ? h.densityPerLog10 ?? [] : h.density))
-            }
-        }
-        let peak = plot.curves.flatMap(\.y).filter(\.isFinite).max() ?? 1
-        for r in results {
-            for a in r.prediction.atoms where a.location > 0 || !logScale {
-                plot.markers.append(.init(label: "atom \(formatNumber(a.mass)) at \(formatNumber(a.location)) (L=\(r.prediction.depth))",
-                                          x: logScale ? log10(a.location) : a.location, y: a.mass * peak))
-            }
-        }
-        // The atom at 0 has no place on a log axis: named once in the title.
-        let zeroMasses = Set(results.compactMap { r in r.prediction.atoms.first { $0.location == 0 }.map { formatNumber($0.mass) } })
-        if logScale && !zeroMasses.isEmpty {
-            plot.title += " — atom \(zeroMasses.sorted().joined(separator: ", ")) at λ = 0 (not drawn)"
-        }
-        return plot.render()
-    }
 }
 
 /// One row of `freespec jacobian` output: the prediction and, with --monte-carlo, the
@@ -254,6 +223,8 @@ struct JacobianCommand: ParsableCommand {
 struct JacobianResult: Encodable {
     var prediction: JacobianPrediction
     var monteCarlo: JacobianMonteCarloReport?
+    /// The solved spectrum the prediction was read from (for the figure; not encoded).
+    var solved: any SolvedSpectrum
 
     func encode(to encoder: Encoder) throws {
         try prediction.encode(to: encoder)

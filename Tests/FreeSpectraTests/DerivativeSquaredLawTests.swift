@@ -157,6 +157,52 @@ import Testing
         #expect(abs(fromPoles - logMoment) <= 1e-9, "\(name) q = \(q): E log D² = \(fromPoles) vs GSL \(logMoment)")
     }
 
+    /// Concentrated laws (q ≪ 1, the isometric regime): the pole weights must integrate without
+    /// cancellation. Σ c_k = 1, Σ c_k log x_k = E log D² (real: its imaginary part enters the CDF
+    /// of an L-layer product times L/π) and Σ c_k/x_k = E[1/D²] (the bottom of deep Gaussian
+    /// products, 1 + M(u) ≈ −u E[1/D²]) against GSL on the real line. The 8-point panels are
+    /// good to ~1e-15 per unit of mass: 1e-13 on the values, 1e-14 on the imaginary parts. With
+    /// the lift capped at 0.25 instead of √q (the Gaussian weight magnified by e^{y²/2q}) this
+    /// failed by 1e-9 at q = 1e-3. GELU and SiLU are left out of E[1/D²]: a zero of φ′ in the
+    /// window makes it infinite.
+    @Test(arguments: [1e-4, 1e-3, 1e-2])
+    func concentratedLawsKeepTheirPoleSumsExact(q: Double) throws {
+        for a in Self.smooth {
+            let law = try DerivativeSquaredLaw(activation: a, q: q)
+            let sq = q.squareRoot()
+            var mass = Complex<Double>.zero, logMoment = Complex<Double>.zero, inverse = Complex<Double>.zero
+            for k in law.poles.indices {
+                mass = mass + law.poleWeights[k]
+                logMoment = logMoment + law.poleWeights[k] * Complex.log(law.poles[k])
+                inverse = inverse + law.poleWeights[k] / law.poles[k]
+            }
+            let context = "\(a.name) q = \(q)"
+            #expect(abs(mass.real - 1) <= 1e-13 && abs(mass.imaginary) <= 1e-14, "\(context): Σ c_k = \(mass)")
+            let exactLog = try Quadrature.gaussianExpectation({ h in 2 * log(abs(a.derivative(sq * h))) })
+            #expect(abs(logMoment.real - exactLog) <= 1e-13 * max(1, abs(exactLog)), "\(context): Σ c_k log x_k = \(logMoment) vs \(exactLog)")
+            #expect(abs(logMoment.imaginary) <= 1e-14, "\(context): Im Σ c_k log x_k = \(logMoment.imaginary)")
+            guard !["gelu", "silu"].contains(a.name) else { continue }
+            let exactInverse = try Quadrature.gaussianExpectation({ h in let d = a.derivative(sq * h); return 1 / (d * d) })
+            #expect((inverse - Complex(exactInverse)).length <= 1e-13 * exactInverse, "\(context): Σ c_k/x_k = \(inverse) vs \(exactInverse)")
+        }
+    }
+
+    /// The critical points of g = φ′² are the real ones only, where g underflows too (erf at
+    /// q = 5: the window |x| ≤ 20 reaches g ~ 1e-348): erf, tanh, sigmoid have one (x = 0),
+    /// GELU three (±√2 and the zero of φ′ at −0.7518). The rounding of g′ = 2φ′φ″ to 0 below
+    /// g ~ 1e-277 and the flicker of subnormal g once read as 170 critical points for erf at
+    /// q = 5, each graded with panels down to 1e-16: 38 240 poles (now 2 904) and 29 s for one
+    /// answer at L = 2.
+    @Test(arguments: [("erf", 5.0, 1), ("erf", 6.5, 1), ("tanh", 64, 1), ("sigmoid", 64, 1), ("gelu", 14, 3)])
+    func criticalPointsAreNotRoundingNoise(name: String, q: Double, count: Int) throws {
+        let profile = SlopeProfile(activation: try Activations.named(name), q: q)
+        #expect(profile.criticalPoints.count == count, "\(name) q = \(q): \(profile.criticalPoints)")
+        if name == "erf" && q == 5 {
+            let law = try DerivativeSquaredLaw(activation: Erf(), q: q)
+            #expect(law.poles.count < 4000, "erf q = 5: \(law.poles.count) poles")
+        }
+    }
+
     /// Where φ′² underflows Double with probability above 1e-12 (erf at q = 64: a mass
     /// 0.016 below 1e-308) the law is refused with the reason, instead of a stalled walk.
     @Test func underflowingSlopesAreRefused() throws {

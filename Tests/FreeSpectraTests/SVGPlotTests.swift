@@ -67,4 +67,33 @@ final class SVGPlotTests: XCTestCase {
         XCTAssertTrue(axis.coordinate(-1).isNaN)
         XCTAssertEqual(axis.coordinate(1000), 3, accuracy: 1e-15)
     }
+
+    /// Atoms on the secondary axis: the stem's height is the mass in the right axis's units
+    /// (not the density's), its text is drawn, an atom at λ = 0 on a log axis stands at the left
+    /// edge, and notes appear.
+    func testAtomsOnTheSecondaryAxis() throws {
+        var plot = SVGPlot(title: "t", xLabel: "λ", yLabel: "density")
+        plot.xAxis.scale = .log10Values
+        plot.xAxis.range = -10...1
+        plot.curves.append(.init(label: "density", x: [-10, 0, 1], y: [0, 1e-4, 0]))
+        plot.secondaryYAxis = PlotAxis(label: "atom mass", range: 0...1)
+        plot.markers.append(.init(label: "atoms", x: 0, y: 0.5, onSecondaryAxis: true, text: "0.5 at λ = 1"))
+        plot.markers.append(.init(label: "", x: -.infinity, y: 0.25, onSecondaryAxis: true, text: "0.25 at λ = 0"))
+        plot.notes.append("MC: 3 % not binned")
+        let svg = plot.render()
+        let doc = try parse(svg)
+        for text in ["0.5 at λ = 1", "0.25 at λ = 0", "atom mass", "MC: 3 % not binned"] {
+            XCTAssertTrue(doc.text.contains(text), "missing \(text)")
+        }
+        // The two dots: heights in the ratio of their masses above the frame's bottom, whatever
+        // the density's scale (1e-4).
+        let dots = doc.elements.filter { $0.name == "circle" }.compactMap { $0.attributes["cy"].flatMap(Double.init) }
+        let frame = try XCTUnwrap(doc.elements.first { $0.name == "rect" && $0.attributes["fill"] == "none" })
+        let bottom = Double(frame.attributes["y"]!)! + Double(frame.attributes["height"]!)!
+        XCTAssertEqual((bottom - dots[0]) / (bottom - dots[1]), 2, accuracy: 1e-2)
+        let xs = doc.elements.filter { $0.name == "circle" }.compactMap { $0.attributes["cx"].flatMap(Double.init) }
+        let left = Double(frame.attributes["x"]!)!
+        XCTAssertLessThan(xs[1] - left, 5, "the atom at 0 stands at the left edge")
+    }
 }
+

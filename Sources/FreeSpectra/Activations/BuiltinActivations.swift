@@ -2,6 +2,21 @@ import ComplexModule
 import Foundation
 import RealModule
 
+/// An activation that gives φ′(x)/φ′(0) − 1 without the cancellation of forming it from φ′(x)
+/// near x = 0: the slope law at small q is concentrated at φ′(0)² with a relative spread
+/// ~q (tanh, erf, sigmoid) or ~√q (GELU, SiLU), and its poles are kept as offsets from
+/// φ′(0)² (`DerivativeSquaredLaw`), which φ′(x) − φ′(0) in Double would give only to
+/// ~ε/spread. Used for complex x with |x| ≲ 0.1 (the lifted contour of a concentrated law).
+protocol SlopeDeviation {
+    /// φ′(0), positive.
+    var slopeAtZero: Double { get }
+    /// φ′(x)/φ′(0) − 1.
+    func relativeSlopeDeviation(complex x: Complex<Double>) -> Complex<Double>
+}
+
+/// tanh(x) for small complex x as sinh/cosh (swift-numerics), to full relative accuracy.
+private func smallTanh(_ x: Complex<Double>) -> Complex<Double> { Complex.tanh(x) }
+
 /// φ(x) = x. φ′ ≡ 1, so D² = I.
 public struct Linear: Activation {
     public init() {}
@@ -39,9 +54,11 @@ public struct HardTanh: Activation {
     public func value(_ x: Double) -> Double { max(-1, min(1, x)) }
     public func derivative(_ x: Double) -> Double { abs(x) < 1 ? 1 : 0 }
     public var kinks: [Double] { [-1, 1] }
+    /// Each mass from its own function, erfc for P(|√q h| > 1): at small q it is tiny (1.2e-15
+    /// at q = 1/64), and 1 − erf would give it to ~ε/(1 − p) only (10 % there).
     public func derivativeSquaredAtoms(q: Double) -> [(location: Double, mass: Double)]? {
-        let p = erf(1 / (2 * q).squareRoot())
-        return [(0, 1 - p), (1, p)]
+        let x = 1 / (2 * q).squareRoot()
+        return [(0, erfc(x)), (1, erf(x))]
     }
 }
 
@@ -68,6 +85,12 @@ public struct Tanh: Activation {
     public var analyticStripHalfWidth: Double { .pi / 2 }
 }
 
+extension Tanh: SlopeDeviation {
+    var slopeAtZero: Double { 1 }
+    /// sech² x − 1 = −tanh² x.
+    func relativeSlopeDeviation(complex x: Complex<Double>) -> Complex<Double> { let t = smallTanh(x); return -(t * t) }
+}
+
 /// φ(x) = erf x (not rescaled); φ′(x) = (2/√π) e^{−x²}, entire.
 public struct Erf: Activation {
     public init() {}
@@ -77,6 +100,12 @@ public struct Erf: Activation {
     public func derivative(complex x: Complex<Double>) -> Complex<Double>? {
         Complex(1.1283791670955126) * Complex.exp(-(x * x))
     }
+}
+
+extension Erf: SlopeDeviation {
+    var slopeAtZero: Double { 1.1283791670955126 }
+    /// e^{−x²} − 1.
+    func relativeSlopeDeviation(complex x: Complex<Double>) -> Complex<Double> { Complex.expMinusOne(-(x * x)) }
 }
 
 /// φ(x) = 1/(1 + e^{−x}); φ′ = σ(1 − σ) = e^{−|x|}/(1 + e^{−|x|})², even, with poles at ±iπ.
@@ -101,6 +130,12 @@ public struct Sigmoid: Activation {
     public var analyticStripHalfWidth: Double { .pi }
 }
 
+extension Sigmoid: SlopeDeviation {
+    var slopeAtZero: Double { 0.25 }
+    /// σ′ = ¼ sech²(x/2), so σ′/σ′(0) − 1 = −tanh²(x/2).
+    func relativeSlopeDeviation(complex x: Complex<Double>) -> Complex<Double> { let t = smallTanh(x / 2); return -(t * t) }
+}
+
 /// φ(x) = x Φ(x) (exact GELU, Φ the standard normal CDF); φ′ = Φ(x) + x ϕ(x), entire.
 public struct GELU: Activation {
     public init() {}
@@ -111,6 +146,14 @@ public struct GELU: Activation {
     }
     public func derivative(complex x: Complex<Double>) -> Complex<Double>? {
         normalCDF(complex: x) + x * Complex(0.3989422804014327) * Complex.exp(-(x * x) / 2)
+    }
+}
+
+extension GELU: SlopeDeviation {
+    var slopeAtZero: Double { 0.5 }
+    /// 2φ′ − 1 = 2(Φ(x) − ½) + 2xϕ(x).
+    func relativeSlopeDeviation(complex x: Complex<Double>) -> Complex<Double> {
+        2 * normalCDF(complex: x, lessHalf: true) + x * Complex(2 * 0.3989422804014327) * Complex.exp(-(x * x) / 2)
     }
 }
 
@@ -127,12 +170,22 @@ public struct SiLU: Activation {
     public var analyticStripHalfWidth: Double { .pi }
 }
 
+extension SiLU: SlopeDeviation {
+    var slopeAtZero: Double { 0.5 }
+    /// 2φ′ − 1 = (2σ − 1) + 2xσ(1 − σ) = tanh(x/2) + 2x e^{−x}/(1 + e^{−x})².
+    func relativeSlopeDeviation(complex x: Complex<Double>) -> Complex<Double> {
+        let e = Complex.exp(-x), d = 1 + e
+        return smallTanh(x / 2) + 2 * x * e / (d * d)
+    }
+}
+
 /// Φ(x + iy) for small |y| by its Taylor series in iy about the real point x:
 /// Φ^{(n)}(x) = (−1)^{n−1} He_{n−1}(x) ϕ(x). Used only on contours with |y| ≲ 0.5, where
-/// 40 terms are far below double precision.
-func normalCDF(complex z: Complex<Double>) -> Complex<Double> {
+/// 40 terms are far below double precision. With `lessHalf`, Φ − ½ (from ½ erf(x/√2), to full
+/// relative accuracy near 0).
+func normalCDF(complex z: Complex<Double>, lessHalf: Bool = false) -> Complex<Double> {
     let x = z.real, y = z.imaginary
-    var sum = Complex(0.5 * erfc(-x / 2.squareRoot()))
+    var sum = Complex(lessHalf ? 0.5 * erf(x / 2.squareRoot()) : 0.5 * erfc(-x / 2.squareRoot()))
     let pdf = 0.3989422804014327 * exp(-0.5 * x * x)
     // He_{k}: He_0 = 1, He_1 = x, He_{k+1} = x He_k − k He_{k−1}.
     var hePrevious = 0.0, he = 1.0

@@ -199,6 +199,8 @@ struct CorrelationMap {
             delta /= 4
             guard delta > 1e-12 else { return 1 }
         }
+        // map(0) ≥ 0 exactly; quadrature leaves ±1e-35 where it is 0 (odd φ at σ_b = 0).
+        if try d(0) <= 1e-14 { return 0 }
         return try brentRoot(d, in: 0, 1 - delta, relativeTolerance: 1e-12)
     }
 }

@@ -63,6 +63,17 @@ public struct FreeMultiplicativeProduct: Sendable {
     let gaussianCount: Int
     /// The equation log z = logConstant + logWCoefficient·log w + Σ b log(1 + r w) + Σ_k n_k log u_k.
     let logConstant: Double
+    /// log a_k of the groups whose slope law is concentrated about a_k (`Concentration`), 0 for
+    /// the others.
+    let logCenters: [Double]
+    /// logConstant + Σ_k n_k log a_k and logSigmaSquaredSum + Σ_k n_k log a_k, each summed once with
+    /// compensation: the equation is taken as log z = anchoredConstant + … + Σ_k n_k log(u_k/a_k),
+    /// every term small when the spectrum is concentrated (at criticality log z, log σ_l² a_k and
+    /// log(u_k/a_k) are all ~ the spread). Added term by term, L log σ² + L log a (erf at q* = 1e-14,
+    /// L = 30: ±7.2 each) left rounding noise of 1e-15 in every residual, 1 % of the spectrum's
+    /// width 1e-13, and the walk stalled.
+    let anchoredConstant: Double
+    let anchoredSigmaSum: Double
     let logWCoefficient: Double
     let shiftTerms: [ShiftTerm]
     /// The terms b log(1 + r w) that come from the weight laws alone (log(1/S_W)), for the series.
@@ -70,6 +81,11 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// ρ*, the largest width ratio in the equation: the state carries v = 1 + ρ* w, which
     /// vanishes at the bottom of the range of w = M(z) (see `State`).
     let bottomRatio: Double
+    /// The atoms and the continuous mass (`decomposeAtoms`), found once.
+    private var atomDecomposition: (atoms: [Atom], continuousMass: Double) = ([], 1)
+    /// The terms of the continuous part's tail below a top atom (`TopAtomTail`), when the
+    /// product has one.
+    private var topAtomTail: TopAtomTail? = nil
 
     /// A network whose layers are listed bottom to top. Slope laws are grouped when they are
     /// the same activation at the same q (a homogeneous network has one group).
@@ -138,10 +154,12 @@ public struct FreeMultiplicativeProduct: Sendable {
         var shifts: [Double: Double] = [1: 1]
         var weightShifts: [Double: Double] = [:]
         var logSigma = 0.0, logRho = 0.0
+        var anchored = CompensatedSum()
         var gaussians = 0
         let square = widths.allSatisfy { $0 == widths[0] }
         for (l, weights) in weightLaws.enumerated() {
             logSigma += Foundation.log(weights.sigmaW * weights.sigmaW)
+            anchored.add(Foundation.log(weights.sigmaW * weights.sigmaW))
             if !square { logRho += Foundation.log(rho[l + 1]) }
             shifts[rho[l + 1], default: 0] -= 1
             if weights.isGaussian { gaussians += 1 }
@@ -152,11 +170,17 @@ public struct FreeMultiplicativeProduct: Sendable {
         logSigmaSquaredSum = logSigma
         gaussianCount = gaussians
         logConstant = logSigma + logRho
+        logCenters = slopeGroups.map { $0.law.concentration.map { Foundation.log($0.center) } ?? 0 }
+        for (group, logCenter) in zip(slopeGroups, logCenters) { anchored.add(Double(group.count) * logCenter) }
+        anchoredSigmaSum = anchored.value
+        anchoredConstant = anchored.value + logRho
         logWCoefficient = Double(weightLaws.count - 1)
         shiftTerms = shifts.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { ShiftTerm(ratio: $0.key, coefficient: $0.value) }
         weightShiftTerms = weightShifts.filter { $0.value != 0 }.sorted { $0.key < $1.key }
             .map { ShiftTerm(ratio: $0.key, coefficient: $0.value) }
         bottomRatio = (shiftTerms.map(\.ratio) + slopeGroups.map(\.ratio)).max()!
+        atomDecomposition = decomposeAtoms()
+        topAtomTail = TopAtomTail(self)
     }
 
     // MARK: Moments
@@ -166,7 +190,10 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// for deep networks off criticality).
     public func normalizedMoments(count: Int = 8) throws -> (logFirstMoment: Double, normalized: [Double]) {
         var logS = PowerSeries(constant: 0, order: count)
-        var logM1 = logSigmaSquaredSum
+        // log m₁ = Σ log σ_l² + Σ_k n_k log μ₁ₖ, from the anchored constant and
+        // log(μ₁/a) = log(1 + E Y) for a concentrated law (the poles' own mean offset, where
+        // log μ₁ from its quadrature would carry ~1e-11 against a spread that can be 1e-14).
+        var logM1 = anchoredSigmaSum
         // log(σ_w² S_W(ρ_l w)) = −Σ b log(1 + r w) over the weights' terms (see `init`).
         for term in weightShiftTerms {
             logS = logS - (try Self.linear(1, term.ratio, order: count).log()) * term.coefficient
@@ -178,9 +205,26 @@ public struct FreeMultiplicativeProduct: Sendable {
             // S_{D²}(ρ w).
             if group.ratio != 1 { s = try s.composed(with: Self.linear(0, group.ratio, order: count)) }
             logS = logS + (try s.log()) * Double(group.count)
-            logM1 += Double(group.count) * Foundation.log(mu1)
+            logM1 += Double(group.count) * (group.law.concentration.map { Foundation.log1p($0.meanOffset) } ?? Foundation.log(mu1))
         }
         return (logM1, try STransform.moments(fromSeries: logS.exp()))
+    }
+
+    /// log m_1 … log m_count: finite where the moments themselves under- or overflow a Double
+    /// (orthogonal sigmoid at L = 145, σ_w = 1.55507: m₁ = 4e-136, m₃ ~ 1e-408, m₄ ~ 1e-543).
+    public func logMoments(count: Int = 8) throws -> [Double] {
+        let (logM1, normalized) = try normalizedMoments(count: count)
+        return normalized.enumerated().map { Double($0.offset + 1) * logM1 + Foundation.log($0.element) }
+    }
+
+    /// σ²/m₁² of J Jᵀ as the sum over the factors of their own normalised variances: the
+    /// w-coefficient of −log S, which adds, is Σ_weights b r + Σ_k n_k ρ_k v_k (v_k that of the
+    /// k-th slope law, see `DerivativeSquaredLaw.normalizedVariance`). It keeps its relative
+    /// accuracy where it is tiny: m₂/m₁² − 1 from the series is a difference of numbers near 1,
+    /// noise of 1e-16 beside 2.4e-18 for orthogonal tanh at q* = 1e-10, L = 30.
+    public var normalizedVariance: Double {
+        let weights = weightShiftTerms.reduce(0) { $0 + $1.coefficient * $1.ratio }
+        return slopeGroups.reduce(weights) { $0 + Double($1.count) * $1.ratio * $1.law.normalizedVariance }
     }
 
     /// a + b w as a series of `order` terms.
@@ -209,13 +253,26 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// factor of width N_l with mass μ_f({b_f}) at b_f costs (1 − μ_f({b_f})) N_l/N_L; an
     /// expanding orthogonal layer (N_l > N_{l−1}) is the factor σ_w² y·(projection of rank
     /// N_{l−1}), y = N_l/N_{l−1}. The rectangular reading is checked against Monte Carlo.
-    public var atoms: [Atom] {
+    public var atoms: [Atom] { atomDecomposition.atoms }
+
+    /// The mass of the continuous part, 1 − Σ atoms, formed from the atoms' deficits so it keeps
+    /// its relative accuracy when it is tiny (orthogonal hard-tanh at q* = 1/64, L = 16: atoms
+    /// 1.2e-15 at 0 and 1 − 1.9e-14 at σ_w^{2L}, continuous part 1.8e-14, which 1 − Σ atoms
+    /// gives only to ~10 %).
+    public var continuousMass: Double { atomDecomposition.continuousMass }
+
+    /// The atoms (see `atoms`) and the continuous mass. Each atom off 0 is found with its
+    /// deficit Σ_f (1 − μ_f({b_f})) N_f/N_L, where 1 − μ_f({b_f}) is summed from the factor's
+    /// other atoms (not subtracted from 1), and the zero atom as max over the factors of
+    /// (ρ − 1 + μ_f({0}))/ρ, exact for square layers; the continuous mass is then the smallest
+    /// deficit less the other atoms.
+    private func decomposeAtoms() -> (atoms: [Atom], continuousMass: Double) {
         var result: [Atom] = []
         let rho = Self.outputRatios(widths)
-        let rank = slopeGroups.reduce(1 / rho[0]) { min($0, (1 - $1.law.massAtZero) / $1.ratio) }
-        let zeroMass = 1 - rank
-        if zeroMass > 1e-15 { result.append(Atom(location: 0, mass: zeroMass)) }
-        guard gaussianCount == 0 else { return result }
+        // 1 − rank J/N_L with rank J = min(N_0, min_l (1 − μ_l({0})) N_l), in units of N_L.
+        let zeroMass = slopeGroups.reduce((rho[0] - 1) / rho[0]) { max($0, ($1.ratio - 1 + $1.law.massAtZero) / $1.ratio) }
+        if zeroMass > 0 { result.append(Atom(location: 0, mass: zeroMass)) }
+        guard gaussianCount == 0 else { return (result, max(0, 1 - zeroMass)) }
         var logScale = logSigmaSquaredSum
         var baseDeficit = 0.0
         for l in 1..<widths.count where widths[l] > widths[l - 1] {
@@ -223,31 +280,42 @@ public struct FreeMultiplicativeProduct: Sendable {
             logScale += Foundation.log(y)
             baseDeficit += (1 - 1 / y) / rho[l]
         }
-        guard baseDeficit < 1 - 1e-15 else { return result }
-        func search(_ g: Int, _ deficit: Double, _ logLocation: Double) {
-            if g == slopeGroups.count {
-                result.append(Atom(location: exp(logLocation + logScale), mass: 1 - deficit))
-                return
-            }
-            let group = slopeGroups[g]
-            let candidates = group.law.atoms.filter { $0.location > 0 }
-            // Give `remaining` copies of this group's law to atoms i, i+1, …
-            func distribute(_ i: Int, _ remaining: Int, _ deficit: Double, _ logLocation: Double) {
-                if remaining == 0 { search(g + 1, deficit, logLocation); return }
-                guard i < candidates.count else { return }
-                let d = (1 - candidates[i].mass) / group.ratio
-                let lowest = i == candidates.count - 1 ? remaining : 0
-                for copies in stride(from: remaining, through: lowest, by: -1) {
-                    let total = deficit + Double(copies) * d
-                    guard total < 1 - 1e-15 else { continue }
-                    distribute(i + 1, remaining - copies, total,
-                               logLocation + Double(copies) * Foundation.log(candidates[i].location))
+        // An atom lighter than 1e-15 (a deficit within 1e-15 of 1) is below the rounding of
+        // the deficits it is formed from.
+        let heaviest = 1 - 1e-15
+        var smallestDeficit = 1.0
+        if baseDeficit < heaviest {
+            func search(_ g: Int, _ deficit: Double, _ logLocation: Double) {
+                if g == slopeGroups.count {
+                    result.append(Atom(location: exp(logLocation + logScale), mass: 1 - deficit))
+                    smallestDeficit = min(smallestDeficit, deficit)
+                    return
                 }
+                let group = slopeGroups[g]
+                let atoms = group.law.atoms
+                let candidates = atoms.indices.filter { atoms[$0].location > 0 }
+                // Give `remaining` copies of this group's law to candidates i, i+1, …
+                func distribute(_ i: Int, _ remaining: Int, _ deficit: Double, _ logLocation: Double) {
+                    if remaining == 0 { search(g + 1, deficit, logLocation); return }
+                    guard i < candidates.count else { return }
+                    let c = candidates[i]
+                    let d = atoms.indices.reduce(0.0) { $1 == c ? $0 : $0 + atoms[$1].mass } / group.ratio
+                    let lowest = i == candidates.count - 1 ? remaining : 0
+                    for copies in stride(from: remaining, through: lowest, by: -1) {
+                        let total = deficit + Double(copies) * d
+                        guard total < heaviest else { continue }
+                        distribute(i + 1, remaining - copies, total,
+                                   logLocation + Double(copies) * Foundation.log(atoms[c].location))
+                    }
+                }
+                distribute(0, group.count, deficit, logLocation)
             }
-            distribute(0, group.count, deficit, logLocation)
+            search(0, baseDeficit, 0)
         }
-        search(0, baseDeficit, 0)
-        return result.sorted { $0.location < $1.location }
+        // The heaviest atom off 0 is 1 − smallestDeficit; the others are summed apart from it.
+        let offZero = result.filter { $0.location > 0 }.map(\.mass).sorted(by: >)
+        let continuous = offZero.isEmpty ? 1 - zeroMass : smallestDeficit - zeroMass - offZero.dropFirst().reduce(0, +)
+        return (result.sorted { $0.location < $1.location }, max(0, continuous))
     }
 
     // MARK: The equation
@@ -257,18 +325,50 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// w and v are both carried (and updated by the same steps) because each is needed to
     /// full relative accuracy at one end of the spectrum: w → 0 above, v → 0 below. ρ* is
     /// the largest width ratio N_L/N_l of the network (1 for square networks), so v = 0 is the
-    /// bottom of the range of w.
+    /// bottom of the range of w. In the same way, for a group whose slope law is concentrated
+    /// about a centre a_k (`Concentration`), ν_k = u_k/a_k − 1 is carried beside u_k: near the
+    /// support u_k − a_k ~ a_k · spread, which u_k holds only to ε/spread; ν_k is the one that
+    /// moves when |ν_k| < ½ and u_k is derived from it, and the other way round beyond.
     public struct State: Sendable {
         public var w: Complex<Double>
         public var v: Complex<Double>
-        public var u: [Complex<Double>]
+        public internal(set) var u: [Complex<Double>]
+        /// ν_k where `centers[k]` > 0 (unused elsewhere).
+        var nu: [Complex<Double>]
+        /// a_k for the concentrated groups, 0 for the others (empty: none).
+        let centers: [Double]
         /// ρ*, see above.
         public let ratio: Double
         public init(w: Complex<Double>, u: [Complex<Double>], ratio: Double = 1) {
+            self.init(w: w, v: 1 + Complex(ratio) * w, u: u, ratio: ratio, centers: [])
+        }
+        /// A state whose v is given rather than formed from w: near the bottom of the range of
+        /// w, 1 + ρ* w computed from w keeps only |v|/|w| of its digits.
+        init(w: Complex<Double>, v: Complex<Double>, u: [Complex<Double>], ratio: Double, centers: [Double]) {
             self.w = w
-            self.v = 1 + Complex(ratio) * w
+            self.v = v
             self.u = u
             self.ratio = ratio
+            self.centers = centers
+            nu = u.indices.map { $0 < centers.count && centers[$0] > 0 ? u[$0] / Complex(centers[$0]) - 1 : .zero }
+        }
+        /// ν_k to full relative accuracy, for a concentrated group (nil otherwise).
+        @inline(__always) func offset(_ k: Int) -> Complex<Double>? {
+            k < centers.count && centers[k] > 0 ? nu[k] : nil
+        }
+        /// Sets u_k (and ν_k from it).
+        mutating func setU(_ k: Int, _ value: Complex<Double>) {
+            u[k] = value
+            if k < centers.count && centers[k] > 0 { nu[k] = value / Complex(centers[k]) - 1 }
+        }
+        /// Sets ν_k of a concentrated group (and u_k = a_k(1 + ν_k)).
+        mutating func setOffset(_ k: Int, _ value: Complex<Double>) {
+            nu[k] = value
+            u[k] = Complex(centers[k]) * (1 + value)
+        }
+        /// Moves u_k by du, in ν_k where that is the accurate one.
+        mutating func moveU(_ k: Int, by du: Complex<Double>) {
+            if let n = offset(k), n.length < 0.5 { setOffset(k, n + du / Complex(centers[k])) } else { setU(k, u[k] + du) }
         }
         mutating func step(_ dw: Complex<Double>) {
             w = w + dw
@@ -297,12 +397,67 @@ public struct FreeMultiplicativeProduct: Sendable {
                 w = w + factor * (w - other.w)
                 v = 1 + Complex(ratio) * w
             }
-            for k in u.indices { u[k] = u[k] + factor * (u[k] - other.u[k]) }
+            for k in u.indices {
+                if let n = offset(k), n.length < 0.5, let m = other.offset(k) {
+                    setOffset(k, n + factor * (n - m))
+                } else {
+                    setU(k, u[k] + factor * (u[k] - other.u[k]))
+                }
+            }
         }
     }
 
     /// A state of this product at w with subordination points u.
-    func state(w: Complex<Double>, u: [Complex<Double>]) -> State { State(w: w, u: u, ratio: bottomRatio) }
+    func state(w: Complex<Double>, u: [Complex<Double>]) -> State { state(w: w, v: 1 + Complex(bottomRatio) * w, u: u) }
+
+    /// The same with v given (see `State`).
+    func state(w: Complex<Double>, v: Complex<Double>, u: [Complex<Double>]) -> State {
+        State(w: w, v: v, u: u, ratio: bottomRatio, centers: slopeGroups.map { $0.law.concentration?.center ?? 0 })
+    }
+
+    /// log(u_k/a_k) with its cut on the negative imaginary axis: log(1 + ν_k) for a concentrated
+    /// group (log u_k − log a_k would keep only ε of it), log u_k for the others (a_k = 1); see
+    /// `anchoredConstant`.
+    @inline(__always) func logURelative(_ s: State, _ k: Int) -> Complex<Double> {
+        guard let nu = s.offset(k), let c = slopeGroups[k].law.concentration else { return Self.logUpper(s.u[k]) }
+        return c.logOnePlus(nu, u: s.u[k])
+    }
+
+    /// The size against which changes of u_k are measured (Newton's damping and convergence,
+    /// the nudge off the axis, the acceptance of a step): |u_k|, or for a concentrated group near
+    /// its centre a_k · max(|ν_k|, max|y|), its distance from the centre or the spread of the law.
+    @inline(__always) func scaleOfU(_ s: State, _ k: Int) -> Double {
+        guard let nu = s.offset(k), nu.length < 0.5, let c = slopeGroups[k].law.concentration else { return s.u[k].length }
+        return c.center * max(nu.length, c.radius)
+    }
+
+    /// The terms of log z that do not involve the u_k, a log w + Σ b log(1 + r w), and their
+    /// w-derivative. Where |r w| > 2 a term is taken as b (log r + log w + log(1 + 1/(r w))), so the
+    /// log w parts combine before they are added: for orthogonal layers (a + Σ b = 0) they
+    /// cancel exactly, and log z − log of the centre, ~1/w ~ the spread of a concentrated
+    /// spectrum, does not drown in the rounding of ~L log|w|.
+    @inline(__always) func shiftPart(_ s: State) -> (value: Complex<Double>, derivative: Complex<Double>) {
+        var value = Complex<Double>.zero, derivative = Complex<Double>.zero
+        var logWCoefficient = self.logWCoefficient
+        var farTerms = Complex<Double>.zero
+        for term in shiftTerms {
+            let rw = Complex(term.ratio) * s.w
+            if rw.length > 2 {
+                logWCoefficient += term.coefficient
+                value = value + Complex(term.coefficient) * (Complex(Foundation.log(term.ratio)) + Complex.log(onePlus: 1 / rw))
+                farTerms = farTerms + Complex(term.coefficient) / (s.w * (1 + rw))
+            } else {
+                let x = s.onePlus(term.ratio)
+                value = value + Complex(term.coefficient) * Self.logLower(x)
+                derivative = derivative + Complex(term.coefficient * term.ratio) / x
+            }
+        }
+        // b r/(1 + r w) = b/w − b/(w(1 + r w)) for the far terms.
+        if logWCoefficient != 0 { value = value + Complex(logWCoefficient) * Self.logLower(s.w) }
+        if logWCoefficient != 0 { derivative = derivative + Complex(logWCoefficient) / s.w }
+        derivative = derivative - farTerms
+        return (value, derivative)
+    }
 
     /// log with its cut on the positive imaginary axis: continuous on the closed lower
     /// half-plane, where w and 1 + w live.
@@ -318,33 +473,32 @@ public struct FreeMultiplicativeProduct: Sendable {
         return l.imaginary < -.pi / 2 ? l + Complex(0, 2 * .pi) : l
     }
 
-    /// Φ(w, u) − log z, ∂Φ/∂w, the slope-law residuals M_k(u_k) − ρ_k w and M_k′(u_k).
+    /// Φ(w, u) − log z, ∂Φ/∂w, the slope-law residuals M_k(u_k) − ρ_k w and M_k′(u_k), and the
+    /// size of the terms r₀ is summed from (its rounding is ~ε times that).
     @inline(__always)
     func residual(_ s: State, logZ: Complex<Double>)
-        -> (r0: Complex<Double>, a: Complex<Double>, rk: [Complex<Double>], mPrime: [Complex<Double>])
+        -> (r0: Complex<Double>, a: Complex<Double>, rk: [Complex<Double>], mPrime: [Complex<Double>], termScale: Double)
     {
         // Terms with a zero coefficient are absent: at depth 1, w may pass through 0 (or
         // 1 + w through 0 for one orthogonal layer) where their logarithms are singular.
-        var r0 = Complex(logConstant) - logZ
-        var a = Complex<Double>.zero
-        if logWCoefficient != 0 { r0 = r0 + Complex(logWCoefficient) * Self.logLower(s.w); a = a + Complex(logWCoefficient) / s.w }
-        for term in shiftTerms {
-            let x = s.onePlus(term.ratio)
-            r0 = r0 + Complex(term.coefficient) * Self.logLower(x)
-            a = a + Complex(term.coefficient * term.ratio) / x
-        }
+        let shifts = shiftPart(s)
+        var r0 = Complex(anchoredConstant) - logZ + shifts.value
+        var termScale = r0.length + shifts.value.length
+        let a = shifts.derivative
         let useComplement = s.v.length < 0.5
         var rk: [Complex<Double>] = []
         var mp: [Complex<Double>] = []
         rk.reserveCapacity(slopeGroups.count)
         mp.reserveCapacity(slopeGroups.count)
         for (k, group) in slopeGroups.enumerated() {
-            r0 = r0 + Complex(Double(group.count)) * Self.logUpper(s.u[k])
-            let m = group.law.momentTransformWithComplement(s.u[k])
+            let logU = Complex(Double(group.count)) * logURelative(s, k)
+            r0 = r0 + logU
+            termScale += logU.length
+            let m = group.law.transform(s.u[k], offset: s.offset(k))
             rk.append(useComplement ? m.complement - s.onePlus(group.ratio) : m.value - Complex(group.ratio) * s.w)
             mp.append(m.derivative)
         }
-        return (r0, a, rk, mp)
+        return (r0, a, rk, mp, termScale)
     }
 
     /// Newton's method for the state at z from `guess`, with steps damped to change no
@@ -357,7 +511,7 @@ public struct FreeMultiplicativeProduct: Sendable {
         var s = guess
         var previousStepSize = Double.infinity
         for _ in 0..<maxIterations {
-            let (r0, a, rk, mp) = residual(s, logZ: logZ)
+            let (r0, a, rk, mp, termScale) = residual(s, logZ: logZ)
             // With du_k = (ρ_k dw − r_k)/M_k′ the first equation gives dw alone.
             var numerator = -r0, denominator = a
             for (k, group) in slopeGroups.enumerated() {
@@ -371,18 +525,22 @@ public struct FreeMultiplicativeProduct: Sendable {
             var scale = 1.0
             let wScale = scaleOfW(s)
             if dw.length > 0.5 * wScale { scale = 0.5 * wScale / dw.length }
+            let uScales = slopeGroups.indices.map { scaleOfU(s, $0) }
             for (k, group) in slopeGroups.enumerated() {
                 du[k] = (Complex(group.ratio) * dw - rk[k]) / mp[k]
-                let limit = 0.5 * s.u[k].length
+                let limit = 0.5 * uScales[k]
                 if du[k].length > limit { scale = min(scale, limit / du[k].length) }
             }
             s.step(Complex(scale) * dw)
-            for k in du.indices { s.u[k] = s.u[k] + Complex(scale) * du[k] }
+            for k in du.indices { s.moveU(k, by: Complex(scale) * du[k]) }
             // Converged when the step is at rounding level, or when it is small and the
             // residuals are at rounding level (u near 0 or w near −1 cannot be resolved
             // to 1e-13 relative: their inverse maps lose those digits).
-            let stepSize = max(dw.length / wScale, du.indices.map { du[$0].length / s.u[$0].length }.max() ?? 0)
-            let residualsTiny = r0.length <= 1e-13 * (1 + logZ.length)
+            let stepSize = max(dw.length / wScale, du.indices.map { du[$0].length / uScales[$0] }.max() ?? 0)
+            // (r₀ against the size of its terms where that is smaller: for a concentrated
+            // spectrum every term is ~ its width, 1e-15 at q* = 1e-16, and 1e-13 (1 + |log z|)
+            // accepted w to 1e-9 of its value, 1e-8 of the mass.)
+            let residualsTiny = r0.length <= 1e-13 * min(1 + logZ.length, termScale)
                 && rk.allSatisfy { $0.length <= 1e-13 * max(1, s.w.length) }
             // …or when steps below the floor stop shrinking quadratically: rounding. The floor
             // is at least what the conditioning allows: log z is a sum of ~L terms, rounded to
@@ -396,7 +554,7 @@ public struct FreeMultiplicativeProduct: Sendable {
             if scale == 1 && (stepSize <= 1e-13 || (stepSize <= 1e-9 && residualsTiny) || stalled) {
                 let tolerance = 1e-10
                 guard s.w.imaginary <= tolerance * s.w.length,
-                      s.u.allSatisfy({ $0.imaginary >= -tolerance * $0.length }) else { return nil }
+                      s.u.indices.allSatisfy({ s.u[$0].imaginary >= -tolerance * scaleOfU(s, $0) }) else { return nil }
                 return s
             }
         }
@@ -412,6 +570,23 @@ public struct FreeMultiplicativeProduct: Sendable {
         return scale.isFinite ? scale : max(1, s.w.length)
     }
 
+    /// μ((x, ∞)) and the continuous part's own μ_c((x, ∞)) at a solved state at t = log x:
+    /// the closed form (`tailMass`) less the atoms above x, or, below a top atom, the well
+    /// conditioned form of `TopAtomTail`.
+    func tails(_ s: State, logX t: Double) -> (total: Double, continuous: Double) {
+        let direct = tailMass(s)
+        let atomsAbove = atoms.filter { $0.location > 0 && Foundation.log($0.location) > t }
+        guard let top = topAtomTail else { return (direct, direct - atomsAbove.reduce(0) { $0 + $1.mass }) }
+        var belowTop = top.massBelowTop(s)
+        // The two forms differ by rounding only, or by a whole turn of an argument (2 in units
+        // of π) where a branch choice differs: the direct form decides the turn.
+        belowTop += 2 * ((direct - top.mass - belowTop) / 2).rounded()
+        // The atoms strictly between x and the top atom (the last of them, above every point
+        // of the continuous part).
+        let intermediate = atomsAbove.dropLast().reduce(0) { $0 + $1.mass }
+        return (top.mass + belowTop, belowTop - intermediate)
+    }
+
     /// The closed-form tail μ((x, ∞)) = Im H(x + i0)/π at a solved state, with (from
     /// H′(z) = M(z)/z integrated along the solution from z = ∞)
     ///
@@ -424,8 +599,89 @@ public struct FreeMultiplicativeProduct: Sendable {
             imaginary -= term.coefficient / term.ratio * Self.logLower(s.onePlus(term.ratio)).imaginary
         }
         for (k, group) in slopeGroups.enumerated() {
-            imaginary += Double(group.count) / group.ratio * group.law.logPotentialImaginary(s.u[k])
+            imaginary += Double(group.count) / group.ratio * group.law.logPotentialImaginary(s.u[k], offset: s.offset(k))
         }
         return imaginary / .pi
     }
+}
+
+/// The mass of (x, a) below the top atom a of a square orthogonal network whose slope laws
+/// are all atomic with an atom x_{a,k} at their tops, without the cancellation of the general
+/// closed form.
+///
+/// There, Im H(x + i0) = (L − 1) arg v + Σ_k n_k Im H_{D_k}(u_k) is a sum of ~L arguments of
+/// size ~π whose result, the top atom plus the continuous part, differs from the atom by the
+/// continuous mass alone; when that is tiny (hard-tanh at q* = 1/64: 1e-14) the general form
+/// resolves it only to ~L ε. With M_k(u) = c_a x_a/(u − x_a) · (1 + R_k(u)),
+/// R_k = Σ_{j≠a} (c_j/c_a) x_j (u − x_a)/(x_a (u − x_j)), the arguments of the equation
+/// (Im Φ = (L − 1) arg w − (L − 1) arg v + Σ n_k arg u_k = 0) cancel the large terms exactly, and
+///
+///     π μ((x, a)) = −arg(−w) + Σ_k n_k [arg(1 + R_k) + Σ_{j≠a} c_j (arg(u_k − x_j) − arg(x_a − u_k))],
+///
+/// every term small (arg(−w) → 0 as w → −1) or carrying a small weight c_j. (Derived in
+/// Docs/theory.md, "Atoms".)
+struct TopAtomTail: Sendable {
+    struct Law: Sendable {
+        let count: Double
+        let top: Double
+        let topMass: Double
+        let others: [(location: Double, mass: Double)]
+    }
+    let laws: [Law]
+    /// The top atom's mass 1 − Σ_k n_k (1 − c_{a,k}) and log location.
+    let mass: Double
+    let logLocation: Double
+
+    /// nil unless the product is square, orthogonal, with atomic slope laws each with an atom
+    /// at the top of its support, and has an atom at the top.
+    init?(_ product: FreeMultiplicativeProduct) {
+        guard product.gaussianCount == 0, product.isSquare, product.slopeGroups.allSatisfy({ $0.law.isAtomic }) else { return nil }
+        var laws: [Law] = []
+        var deficit = 0.0, logLocation = product.logSigmaSquaredSum
+        for group in product.slopeGroups {
+            guard let top = group.law.atoms.last, top.location > 0, top.location == group.law.supportHull.upperBound else { return nil }
+            let others = group.law.atoms.dropLast().map { (location: $0.location, mass: $0.mass) }
+            laws.append(Law(count: Double(group.count), top: top.location, topMass: top.mass, others: others))
+            deficit += Double(group.count) * others.reduce(0) { $0 + $1.mass }
+            logLocation += Double(group.count) * Foundation.log(top.location)
+        }
+        guard let atom = product.atoms.last, atom.location > 0,
+              abs(Foundation.log(atom.location) - logLocation) <= 1e-12 * max(1, abs(logLocation)) else { return nil }
+        self.laws = laws
+        mass = 1 - deficit
+        self.logLocation = logLocation
+    }
+
+    /// μ((x, a)) at a solved state below the top atom (see above).
+    ///
+    /// Arguments are cut as in the engine: −w and u − x_j live in the closed upper half-plane,
+    /// x_a − u in the closed lower one, so none jumps where a state touches the real axis.
+    func massBelowTop(_ s: FreeMultiplicativeProduct.State) -> Double {
+        typealias P = FreeMultiplicativeProduct
+        var sum = -P.logUpper(-s.w).imaginary
+        for (k, law) in laws.enumerated() {
+            let u = s.u[k], top = Complex(law.top)
+            var r = Complex<Double>.zero
+            var others = 0.0
+            for atom in law.others {
+                let x = Complex(atom.location)
+                if atom.location > 0 { r = r + Complex(atom.mass / law.topMass) * x * (u - top) / (top * (u - x)) }
+                others += atom.mass * (P.logUpper(u - x).imaginary - P.logLower(top - u).imaginary)
+            }
+            sum += law.count * ((1 + r).phase + others)
+        }
+        return sum / .pi
+    }
+}
+
+/// Neumaier's compensated sum: the rounding of each addition is carried apart, so a sum of
+/// many terms of size ~1 that cancel keeps an absolute accuracy of ~ε (not ~n ε).
+struct CompensatedSum {
+    private var sum = 0.0, compensation = 0.0
+    mutating func add(_ x: Double) {
+        let t = sum + x
+        compensation += abs(sum) >= abs(x) ? (sum - t) + x : (x - t) + sum
+        sum = t
+    }
+    var value: Double { sum + compensation }
 }

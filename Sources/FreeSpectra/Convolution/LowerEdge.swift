@@ -6,8 +6,13 @@ extension FreeMultiplicativeProduct {
     /// log z → logConstant + Σ b log r + Σ n_k log anchor_k, the orthogonal equation's terms in
     /// w cancelling there ((L − 1) log w − Σ b log(1 + r w) → Σ b log r).
     func logImageOfInfinity(anchors: [Double]) -> Double {
-        let shifts = shiftTerms.reduce(logConstant) { $0 + $1.coefficient * Foundation.log($1.ratio) }
-        return zip(slopeGroups, anchors).reduce(shifts) { $0 + Double($1.0.count) * Foundation.log($1.1) }
+        logImageOfInfinity(relativeLogAnchors: zip(anchors, logCenters).map { Foundation.log($0) - $1 })
+    }
+
+    /// The same from log(anchor_k/a_k) (a_k the centres of `anchoredConstant`).
+    func logImageOfInfinity(relativeLogAnchors: [Double]) -> Double {
+        let shifts = shiftTerms.reduce(anchoredConstant) { $0 + $1.coefficient * Foundation.log($1.ratio) }
+        return zip(slopeGroups, relativeLogAnchors).reduce(shifts) { $0 + Double($1.0.count) * $1.1 }
     }
 
     /// A lower edge of the continuous part at w = ∞, next to a solution `state` at t = log x
@@ -77,7 +82,7 @@ extension FreeMultiplicativeProduct {
                 u = next
                 if step.length <= 1e-14 * u.length { break }
             }
-            s.u[k] = u
+            s.setU(k, u)
         }
         s.step(w - s.w)
         return s

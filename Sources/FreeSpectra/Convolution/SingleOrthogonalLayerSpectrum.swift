@@ -143,7 +143,9 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
             let t = logXs[i]
             guard t.isFinite else { throw NumericalError.invalidArgument("log λ must be finite, got \(t)") }
             if i > 0 && t > logXs[i - 1] { throw NumericalError.invalidArgument("points must be sorted in decreasing order") }
-            return SpectralPoint(logX: t, logDensity: logDensity(t), tail: includeCDF ? 1 - cdf(logX: t) : .nan, state: nil)
+            guard includeCDF else { return SpectralPoint(logX: t, logDensity: logDensity(t), tail: .nan, continuousTail: .nan, state: nil) }
+            return SpectralPoint(logX: t, logDensity: logDensity(t), tail: 1 - cdf(logX: t),
+                                 continuousTail: continuousMass - continuousCDF(logX: t), state: nil)
         }
     }
 

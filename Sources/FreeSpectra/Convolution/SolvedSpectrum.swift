@@ -45,7 +45,22 @@ extension SolvedSpectrum {
 extension SpectrumAnalysis: SolvedSpectrum {
     public var logUpperEdge: Double { edge.logLocation }
     public var hasContinuousPart: Bool { !skeleton.isEmpty }
+    /// Below the bottom of a skeleton that ends in a gap (a lower edge of the continuous part)
+    /// only atoms remain: those points are answered from them, without walking the real branch
+    /// into the gap (where, towards λ → 0, w → μ({0}) − 1 and u → 0 leave M(u) − w no digits).
     public func points(descendingLogX logXs: [Double], includeCDF: Bool = true) throws -> [SpectralPoint] {
-        try product.evaluate(descendingLogX: logXs, edge: edge, includeCDF: includeCDF)
+        guard let bottom = skeleton.last, bottom.logDensity == 0 else {
+            return try product.evaluate(descendingLogX: logXs, edge: edge, includeCDF: includeCDF)
+        }
+        let inside = logXs.prefix { !($0 < bottom.logX) }
+        var result = try product.evaluate(descendingLogX: Array(inside), edge: edge, includeCDF: includeCDF)
+        for (i, t) in logXs.enumerated().dropFirst(inside.count) {
+            guard t.isFinite else { throw NumericalError.invalidArgument("log λ must be finite, got \(t)") }
+            if i > 0 && t > logXs[i - 1] { throw NumericalError.invalidArgument("points must be sorted in decreasing order") }
+            let tail = atoms.filter { $0.location > 0 && log($0.location) > t }.reduce(continuousMass) { $0 + $1.mass }
+            result.append(SpectralPoint(logX: t, logDensity: 0, tail: includeCDF ? tail : .nan,
+                                        continuousTail: includeCDF ? continuousMass : .nan, state: nil))
+        }
+        return result
     }
 }

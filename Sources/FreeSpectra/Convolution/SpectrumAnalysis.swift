@@ -17,8 +17,8 @@ public struct SpectrumAnalysis: Sendable {
     /// between neighbours.
     public let skeleton: [SpectralPoint]
 
-    /// Mass of the continuous part, 1 − Σ atoms.
-    public var continuousMass: Double { continuousMassOf(atoms) }
+    /// Mass of the continuous part, 1 − Σ atoms (`FreeMultiplicativeProduct.continuousMass`).
+    public var continuousMass: Double { product.continuousMass }
 
     /// Builds the edge and the skeleton.
     ///
@@ -27,23 +27,24 @@ public struct SpectrumAnalysis: Sendable {
         self.product = product
         edge = try product.upperEdge()
         atoms = product.atoms
-        skeleton = continuousMassOf(atoms) <= 1e-14 ? [] : try Self.buildSkeleton(product, edge, atoms)
+        skeleton = product.continuousMass == 0 ? [] : try Self.buildSkeleton(product, edge)
     }
 
-    /// See `skeleton`. A step is halved when F changes by more than 1 %, the density by more
-    /// than 40 %, or when it enters a band from a gap (so band edges are located to 1e-12 and
-    /// the panels next to them are graded).
-    private static func buildSkeleton(
-        _ product: FreeMultiplicativeProduct, _ edge: FreeMultiplicativeProduct.Edge, _ atoms: [Atom]
-    ) throws -> [SpectralPoint] {
+    /// See `skeleton`. A step is halved when the continuous part's CDF changes by more than 1 %
+    /// of its mass, the density by more than 40 %, or when it enters a band from a gap (so band
+    /// edges are located to 1e-12 and the panels next to them are graded).
+    private static func buildSkeleton(_ product: FreeMultiplicativeProduct, _ edge: FreeMultiplicativeProduct.Edge) throws -> [SpectralPoint] {
         var walker = BranchWalker(product: product, edge: edge)
         var points: [SpectralPoint] = []
         var t = edge.logLocation
-        var h = 1e-6
-        var last = SpectralPoint(logX: t, logDensity: 0, tail: 0, state: nil)
+        // Steps and their floors in units of the spectrum's scale in log λ (`Edge.logScale`,
+        // 1 unless the spectrum is concentrated).
+        let unit = edge.logScale
+        var h = 1e-6 * unit
+        var last = SpectralPoint(logX: t, logDensity: 0, tail: 0, continuousTail: 0, state: nil)
         var peakDensity = 0.0
-        let continuous = 1 - atoms.reduce(0) { $0 + $1.mass }
-        let atomMassAtOrBelow: (Double) -> Double = { t in atoms.filter { log($0.location) <= t }.reduce(0) { $0 + $1.mass } }
+        let continuous = product.continuousMass
+        func significant(_ p: SpectralPoint) -> Bool { p.logDensity > 1e-12 * continuous / unit }
         for _ in 0..<200_000 {
             var trial = walker
             let p: SpectralPoint
@@ -53,14 +54,23 @@ public struct SpectrumAnalysis: Sendable {
                 // A walk that fails deep in the lower tail, where less than 1e-9 of the
                 // continuous mass remains below (sigmoid at q* = 64 reaches λ ~ 1e-86 with 1e-9
                 // left), ends the skeleton there: the mass and moments it misses are below that.
-                let remaining = last.cdf - atomMassAtOrBelow(t)
+                let remaining = continuous - last.continuousTail
                 if !points.isEmpty && remaining < 1e-9 * continuous { break }
                 throw error
             }
-            let dF = abs(p.tail - last.tail)
-            let ratio = last.logDensity > 0 && p.logDensity > 0 ? max(p.logDensity / last.logDensity, last.logDensity / p.logDensity) : 1
-            let crossesBandEdge = !points.isEmpty && (p.logDensity > 0) != (last.logDensity > 0)
-            if ((dF > 0.01 || ratio > 1.4) && h > 1e-9) || (crossesBandEdge && h > 1e-12 * max(1, abs(t))) {
+            let dF = abs(p.continuousTail - last.continuousTail) / continuous
+            // The density matters where it carries mass: above 1e-12 of the continuous mass per
+            // unit of the scale. Below, at the cut-off ends of smooth laws (GELU, SiLU at small q*:
+            // Gaussian tails), it flickers between 0 and the rounding of w (Im w ~ 1e-13 |w|, see
+            // `BranchWalker.point`), and neither its ratios nor its zeros say anything (SiLU at
+            // q* = 1e-10, L = 30 halved its steps at every flicker and ran out of them). The ratio
+            // test applies where either end matters (a rise out of the flicker into the band is
+            // resolved like any other), and a band edge is where the density turns from 0 to one
+            // that matters.
+            let ratio = (significant(last) || significant(p)) && last.logDensity > 0 && p.logDensity > 0
+                ? max(p.logDensity / last.logDensity, last.logDensity / p.logDensity) : 1
+            let crossesBandEdge = !points.isEmpty && (p.logDensity == 0 && significant(last) || last.logDensity == 0 && significant(p))
+            if ((dF > 0.01 || ratio > 1.4) && h > 1e-9 * unit) || (crossesBandEdge && h > 1e-12 * unit * max(1, abs(t))) {
                 h /= 2
                 continue
             }
@@ -69,22 +79,40 @@ public struct SpectrumAnalysis: Sendable {
             last = p
             t -= h
             peakDensity = max(peakDensity, p.logDensity)
-            // Steps grow to 4 in t, or to 0.1 % of the distance from the edge: deep spectra span
-            // ~10⁵ units of t (GELU at q* = 8, L = 10 000) and would otherwise exhaust the step
-            // budget; the dF and density-ratio tests above still bound every step.
-            if dF < 0.003 && ratio < 1.15 { h = min(h * 1.5, max(4, 1e-3 * (edge.logLocation - t))) }
+            // Steps grow to 4 in t, or to 1 % of the distance from the edge: deep spectra span
+            // ~10⁶ units of t (GELU at q* = 8, L = 10 000: 4·10⁶), which that crosses in ~1 300
+            // steps (0.1 % took 8 000, most of the cost of the answer); the dF and density-ratio
+            // tests above still bound every step, and the walk between two points takes its own
+            // steps.
+            if dF < 0.003 && ratio < 1.15 { h = min(h * 1.5, max(4 * unit, 1e-2 * (edge.logLocation - t))) }
             // Stop once the continuous part has no mass left below t: its CDF is below 1e-12
             // or, where the closed-form CDF has reached its rounding floor, the density of
             // log λ is 1e-14 of its peak and falling.
-            let below = p.cdf - atomMassAtOrBelow(t)
-            if below < 1e-12 * max(continuous, 1e-300) || (below < 1e-6 && p.logDensity < 1e-14 * peakDensity && peakDensity > 0) {
+            let below = (continuous - p.continuousTail) / continuous
+            if below < 1e-12 || (below < 1e-6 && p.logDensity < 1e-14 * peakDensity && peakDensity > 0) {
+                // The band may end just below, at a lower edge (one Gaussian layer with a zero
+                // atom: Marchenko–Pastur of ratio p on [σ²(1 − √p)², σ²(1 + √p)²], where F is
+                // 1e-12 some 1e-8 above the edge): one point 1e-6 of the scale further tells that
+                // (density 0 there, the support bounded below) from a part that reaches down to 0.
+                // The edge is then bisected to 1e-12 of the scale, and the skeleton ends with the
+                // first point below it.
+                if p.logDensity > 0, let probe = try? trial.point(at: t - 1e-6 * unit * max(1, abs(t))), probe.logDensity == 0 {
+                    var inside = p, outside = probe
+                    while inside.logX - outside.logX > 1e-12 * unit * max(1, abs(t)) {
+                        var resumed = BranchWalker(product: product, edge: edge, at: inside)
+                        guard let middle = try? resumed.point(at: 0.5 * (inside.logX + outside.logX)) else { break }
+                        if middle.logDensity > 0 { inside = middle } else { outside = middle }
+                    }
+                    if inside.logX != p.logX { points.append(inside) }
+                    points.append(outside)
+                }
                 return points
             }
         }
         // Out of steps with mass left below: an error, not a silently truncated spectrum.
         throw NumericalError.didNotConverge(String(
             format: "the spectrum's skeleton used 200 000 steps and stopped at log λ = %.6g with a mass %.2g of the continuous part still below",
-            t, (last.cdf - atomMassAtOrBelow(t)) / max(continuous, 1e-300)))
+            t, (continuous - last.continuousTail) / continuous))
     }
 
     /// log λ_max: the upper edge of the continuous part, or an atom above it (orthogonal
@@ -125,11 +153,7 @@ public struct SpectrumAnalysis: Sendable {
     }
 
     /// F_c(t): the CDF of the continuous part alone, normalised to 1.
-    func continuousCDF(_ p: SpectralPoint) -> Double {
-        let atomsBelow = atoms.filter { $0.location > 0 && log($0.location) < p.logX }.reduce(0) { $0 + $1.mass }
-        let zero = atoms.first { $0.location == 0 }?.mass ?? 0
-        return (p.cdf - atomsBelow - zero) / max(continuousMass, 1e-300)
-    }
+    func continuousCDF(_ p: SpectralPoint) -> Double { 1 - p.continuousTail / continuousMass }
 
     /// log λ at which the continuous part reaches probability `p` ∈ (0, 1): bracketed on the
     /// skeleton and refined by the Illinois variant of regula falsi on the closed-form CDF,
@@ -138,7 +162,7 @@ public struct SpectrumAnalysis: Sendable {
     /// - Throws: `invalidArgument` for p outside (0, 1) or a spectrum without continuous part.
     public func logQuantile(_ p: Double) throws -> Double {
         guard p > 0, p < 1 else { throw NumericalError.invalidArgument("quantile level must be in (0, 1), got \(p)") }
-        guard continuousMass > 1e-14, !skeleton.isEmpty else {
+        guard continuousMass > 0, !skeleton.isEmpty else {
             throw NumericalError.noSolution("the spectrum has no continuous part")
         }
         // F_c decreases along the skeleton (decreasing t).
@@ -149,7 +173,7 @@ public struct SpectrumAnalysis: Sendable {
         return try RootFinding.illinois({ c in
             var walker = BranchWalker(product: product, edge: edge, at: above)
             return continuousCDF(try walker.point(at: c)) - p
-        }, above.logX, fa, skeleton[j].logX, fb, maxIterations: 60) { a, b in abs(a - b) <= 1e-13 * max(1, abs(a)) }
+        }, above.logX, fa, skeleton[j].logX, fb, maxIterations: 60) { a, b in abs(a - b) <= 1e-13 * max(edge.logScale, abs(a)) }
     }
 
     /// The mass of the computed continuous density and its moments m_k/m_1^k (k = 1 … count,
@@ -192,7 +216,6 @@ public struct SpectrumAnalysis: Sendable {
     }
 }
 
-private func continuousMassOf(_ atoms: [Atom]) -> Double { 1 - atoms.reduce(0) { $0 + $1.mass } }
 
 extension SpectrumAnalysis {
     /// F(λ) = μ([0, λ]) at every λ of `xs` (any order, any sign), atoms included: solved

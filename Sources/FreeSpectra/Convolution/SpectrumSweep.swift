@@ -11,8 +11,21 @@ public struct SpectralPoint: Sendable {
     public let logDensity: Double
     /// μ((λ, ∞)), atoms included, from the closed-form log-potential (not from integrating ρ).
     public let tail: Double
+    /// μ_c((λ, ∞)), the mass of the continuous part alone above λ (not normalised). Where the
+    /// continuous part is tiny beside the atoms (orthogonal hard-tanh at small q*: 1e-14 beside
+    /// an atom 1 − 1e-14) it is computed apart from them, so it keeps its relative accuracy
+    /// where tail − atoms would not.
+    public let continuousTail: Double
     /// The solution there (nil above the support).
     public let state: FreeMultiplicativeProduct.State?
+
+    public init(logX: Double, logDensity: Double, tail: Double, continuousTail: Double, state: FreeMultiplicativeProduct.State?) {
+        self.logX = logX
+        self.logDensity = logDensity
+        self.tail = tail
+        self.continuousTail = continuousTail
+        self.state = state
+    }
 
     /// λ = e^t (0 or ∞ outside the range of Double).
     public var x: Double { Foundation.exp(logX) }
@@ -99,12 +112,12 @@ struct BranchWalker {
         if atEdge {
             if start.isRegular {
                 let delta = max(0, start.logLocation - target)
-                let dw = Complex(0, -(2 * delta / start.curvature).squareRoot())
+                let dw = Complex(0, -start.curvatureScale * (2 * delta / start.scaledCurvature).squareRoot())
                 var s = start.state
                 s.step(dw)
                 for k in s.u.indices {
-                    let mPrime = product.slopeGroups[k].law.momentTransform(s.u[k]).derivative
-                    s.u[k] = s.u[k] + Complex(product.slopeGroups[k].ratio) * dw / mPrime
+                    let mPrime = product.slopeGroups[k].law.transform(s.u[k], offset: s.offset(k)).derivative
+                    s.moveU(k, by: Complex(product.slopeGroups[k].ratio) * dw / mPrime)
                 }
                 return s
             }
@@ -117,7 +130,7 @@ struct BranchWalker {
             let n = Double(product.depth)
             for k in s.u.indices {
                 let top = product.slopeGroups[k].law.supportHull.upperBound
-                s.u[k] = Complex(top * Foundation.exp((target - start.logLocation) / n), 1e-3 * top)
+                s.setU(k, Complex(top * Foundation.exp((target - start.logLocation) / n), 1e-3 * top))
             }
             let w = product.slopeGroups[0].law.momentTransform(s.u[0]).value / Complex(product.slopeGroups[0].ratio)
             s.step(w - s.w)
@@ -183,16 +196,20 @@ struct BranchWalker {
         let tiny = 1e-6
         let wScale = product.scaleOfW(s)
         if s.w.imaginary > -tiny * wScale { s.step(Complex(0, -tiny * wScale - s.w.imaginary)) }
-        for k in s.u.indices where s.u[k].imaginary < tiny * s.u[k].length {
-            s.u[k] = Complex(s.u[k].real, tiny * s.u[k].length)
+        for k in s.u.indices {
+            let floor = tiny * product.scaleOfU(s, k)
+            guard s.u[k].imaginary < floor else { continue }
+            s.moveU(k, by: Complex(0, floor - s.u[k].imaginary))
         }
         return s
     }
 
     private func acceptable(_ corrected: State, _ predicted: State) -> Bool {
         let closeW = (corrected.w - predicted.w).length <= 0.25 * max(product.scaleOfW(predicted), product.scaleOfW(corrected))
-        let closeU = corrected.u.indices.allSatisfy {
-            (corrected.u[$0] - predicted.u[$0]).length <= 0.25 * max(predicted.u[$0].length, corrected.u[$0].length)
+        let closeU = corrected.u.indices.allSatisfy { k in
+            let change = corrected.offset(k).flatMap { a in predicted.offset(k).map { b in (a - b) * Complex(corrected.centers[k]) } }
+                ?? (corrected.u[k] - predicted.u[k])
+            return change.length <= 0.25 * max(product.scaleOfU(predicted, k), product.scaleOfU(corrected, k))
         }
         return closeW && closeU
     }
@@ -202,7 +219,7 @@ struct BranchWalker {
         if t >= edge.logLocation {
             // Only atoms above the continuous part can lie here (see `continuousEdgeBelowTopAtom`).
             let tail = product.atoms.filter { Foundation.log($0.location) > t }.reduce(0) { $0 + $1.mass }
-            return SpectralPoint(logX: t, logDensity: 0, tail: tail, state: nil)
+            return SpectralPoint(logX: t, logDensity: 0, tail: tail, continuousTail: 0, state: nil)
         }
         let s = try advance(to: t)
         // On the real branch (gaps, below the support) Im w is rounding noise of order
@@ -215,8 +232,10 @@ struct BranchWalker {
         // Im v/|v| ~ 2e-5 (measured against |w| it was cut, and the walk then stalled in the
         // "gap").
         let density = -s.w.imaginary > 1e-13 * product.scaleOfW(s) ? -s.w.imaginary / .pi : 0
-        return SpectralPoint(logX: t, logDensity: density,
-                             tail: includeCDF ? min(1, max(0, product.tailMass(s))) : .nan, state: s)
+        guard includeCDF else { return SpectralPoint(logX: t, logDensity: density, tail: .nan, continuousTail: .nan, state: s) }
+        let tails = product.tails(s, logX: t)
+        return SpectralPoint(logX: t, logDensity: density, tail: min(1, max(0, tails.total)),
+                             continuousTail: min(product.continuousMass, max(0, tails.continuous)), state: s)
     }
 
     /// Moves the solution to log x = `target` < current, returning the state there.
@@ -225,7 +244,7 @@ struct BranchWalker {
         // only good for modest extrapolation.
         func limited(_ t: Double) -> Double {
             guard let p = previous, !atEdge else { return t }
-            return max(t, logX - 3 * max(p.logX - logX, 1e-12 * max(1, abs(logX))))
+            return max(t, logX - 3 * max(p.logX - logX, 1e-12 * edge.logScale * max(1, abs(logX))))
         }
         var stepTarget = limited(target)
         var halvings = 0
@@ -257,7 +276,8 @@ struct BranchWalker {
                     "branch continuation did not reach x = \(describeX(target)) within 20 000 steps (stuck at x = \(describeX(logX)))")
             }
             let predicted = predict(stepTarget)
-            // Within 1e-8 of a square-root edge the equation is too ill-conditioned for
+            // Within 1e-8 (in units of the spectrum's scale in log λ, `Edge.logScale`) of a
+            // square-root edge the equation is too ill-conditioned for
             // Newton (its Jacobian vanishes at the edge, and rounding in log z moves the
             // root by ~√ε); the square-root expansion itself is accurate to O(δ^{3/2}) there.
             // Beside an inverse-square-root edge (w ~ δ^{−1/2}) Newton's attainable accuracy is
@@ -266,7 +286,7 @@ struct BranchWalker {
             let delta = start.logLocation - stepTarget
             let inverseSquareRoot = !start.isRegular && start.inverseWExpansion != nil
             let besideEdge = atEdge && (start.isRegular
-                ? delta < 1e-8 * max(1, abs(stepTarget))
+                ? delta < 1e-8 * edge.logScale * max(1, abs(stepTarget))
                 : inverseSquareRoot && delta < 1e-9 * Double(product.depth))
             // (the floor applies to every step near the edge, not only the first)
             let floor = inverseSquareRoot ? floorBesideInverseSquareRootEdge(delta) : 1e-10

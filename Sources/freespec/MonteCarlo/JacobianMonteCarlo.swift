@@ -75,7 +75,10 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
         let positive = spectrum.pooled.filter { $0 > floor }
         var range: ClosedRange<Double>? = nil
         if logarithmic, let lo = positive.first, let hi = positive.last, lo < hi {
-            range = max(lo, pow(10, prediction.log10Quantile01 - 2))...hi
+            // From the theory's 0.1 % quantile of the continuous part (where the plot starts) or
+            // the smallest resolved eigenvalue, whichever is higher.
+            let start = prediction.log10Quantile01Continuous.map { pow(10, $0 - 1) } ?? lo
+            range = max(lo, start)...hi
         }
         let histogram = try spectrum.histogram(bins: 60, logarithmic: logarithmic, range: range)
         if let path = eigenvalues { try EigenvalueExport.write(spectrum.pooled, to: URL(fileURLWithPath: path)) }
@@ -83,7 +86,7 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
         let mean = prediction.moments
         return JacobianMonteCarloReport(
             samples: samples, seed: seed, verdict: verdict,
-            histogram: HistogramReport(histogram, perLog10: true),
+            histogram: HistogramReport(histogram, perLog10: true, resolutionFloor: floor),
             details: JacobianSampleDetails(
                 width: width, layerWidths: configuration.layerWidths, mode: mode.rawValue,
                 moments: [m1.value, m2.value], momentStdErr: [m1.standardError, m2.standardError],

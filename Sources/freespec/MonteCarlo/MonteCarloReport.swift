@@ -38,12 +38,19 @@ struct HistogramReport: Encodable {
     var density: [Double]
     /// count / (total · Δlog₁₀ λ), for logarithmic bins: comparable with the density of log₁₀ λ.
     var densityPerLog10: [Double]?
+    /// The fraction of the sampled eigenvalues outside the bins (exact zeros, values below the
+    /// resolution floor or the binned range): the censored mass a plot must name.
+    var unbinnedFraction: Double
+    /// Eigenvalues below this were raised to it (not resolved by the SVD; nil: none).
+    var resolutionFloor: Double?
 
-    init(_ histogram: SpectrumHistogram, perLog10: Bool = false) {
+    init(_ histogram: SpectrumHistogram, perLog10: Bool = false, resolutionFloor: Double? = nil) {
         edges = histogram.edges
         counts = histogram.counts
         density = histogram.density
         densityPerLog10 = perLog10 ? histogram.densityPerLog10 : nil
+        unbinnedFraction = histogram.total > 0 ? Double(histogram.underflow + histogram.overflow) / Double(histogram.total) : 0
+        self.resolutionFloor = resolutionFloor
     }
 }
 
