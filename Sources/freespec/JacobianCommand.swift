@@ -138,15 +138,19 @@ struct JacobianCommand: ParsableCommand {
                     results.append(result)
                 }
             }
-            switch format {
-            case .json: print(try encodeJSON(results))
-            case .csv: print(csv(results))
-            case .table: print(table(results, activation: phi))
-            }
+            // The plot is written before anything is printed: a figure that cannot be rendered
+            // or written is a failure with nothing on stdout, not an answer followed by an error.
             if let path = plot {
                 let figure = JacobianFigure(entries: results.map { .init(prediction: $0.prediction, solved: $0.solved, monteCarlo: $0.monteCarlo) })
                 try writeText(try figure.render(), to: path)
             }
+            let output: String
+            switch format {
+            case .json: output = try encodeJSON(results)
+            case .csv: output = csv(results)
+            case .table: output = table(results, activation: phi)
+            }
+            print(output)
         }
     }
 
