@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "freespec",
             dependencies: [
-                "FreeSpectra", "FreeSpectraPlot",
+                "FreeSpectra", "FreeSpectraPlot", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -45,8 +45,11 @@ let package = Package(
             name: "freespec-validate",
             dependencies: ["FreeSpectra", "FreeSpectraPlot"],
             path: "Sources/FreeSpecValidate"),
+        // `freespec` is a dependency for the command line's tests (CLIContractTests), which parse
+        // and validate in process.
         .testTarget(
             name: "FreeSpectraTests",
-            dependencies: ["FreeSpectra", "FreeSpectraPlot"]),
+            dependencies: ["FreeSpectra", "FreeSpectraPlot", "freespec",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ]
 )

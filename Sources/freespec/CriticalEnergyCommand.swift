@@ -3,7 +3,7 @@ import FreeSpectra
 import FreeSpectraPlot
 import Foundation
 
-struct CriticalEnergyCommand: ParsableCommand {
+struct CriticalEnergyCommand: ParsableCommand, SamplingCommand {
     static let configuration = CommandConfiguration(
         commandName: "critical-energy",
         abstract: "The critical energy ε_c(φ) of the loss Hessian below which critical points are minima.",
@@ -28,33 +28,39 @@ struct CriticalEnergyCommand: ParsableCommand {
     @Option(help: "Output: table, json or csv.")
     var format: OutputFormat = .table
 
-    @Option(help: "Write an SVG plot of ε_c against φ to this file.")
+    @Option(help: "Write an SVG plot of ε_c against φ to this file (.svg).")
     var plot: String?
 
     @OptionGroup var monteCarlo: HessianMonteCarloOptions
 
     /// The φ grid; throws a ValidationError for anything malformed.
     static func grid(_ spec: String) throws -> [Double] {
-        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        let usage = "--phi must be LO:HI:STEP with 0 < LO ≤ HI and STEP > 0 (or one φ > 0), got '\(spec)'"
-        guard parts.allSatisfy({ $0 != nil }) else { throw ValidationError(usage) }
-        let v = parts.map { $0! }
+        let usage = "--phi must be LO:HI:STEP with 0 < LO ≤ HI ≤ 1e6 and STEP > 0 (a linear grid of at most 2000 points), or one φ in (0, 1e6], got '\(spec)'"
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 1 || parts.count == 3, let v = try? parts.map(PlainNumber.decimal) else { throw ValidationError(usage) }
         if v.count == 1 {
             try validateHessianPhi(v[0])
             return v
         }
-        guard v.count == 3, v.allSatisfy(\.isFinite), v[0] > 0, v[1] >= v[0], v[2] > 0 else { throw ValidationError(usage) }
+        guard v[0] > 0, v[1] >= v[0], v[2] > 0 else { throw ValidationError(usage) }
         try validateHessianPhi(v[1])
-        let count = Int(((v[1] - v[0]) / v[2] + 1e-9).rounded(.down)) + 1
-        guard count <= 2000 else { throw ValidationError("--phi \(spec) has \(count) points; at most 2000 (raise STEP)") }
+        let steps = ((v[1] - v[0]) / v[2] + 1e-9).rounded(.down)
+        guard steps < 2000 else { throw ValidationError("--phi \(spec) has \(steps < 1e15 ? String(Int(steps) + 1) : formatNumber(steps)) points; at most 2000 (raise STEP)") }
+        let count = Int(steps) + 1
         // Rounded to 12 significant digits so that 0.1 + 2·0.05 prints as 0.2, not 0.20000000000000001.
         return (0..<count).map { Double(String(format: "%.12g", v[0] + Double($0) * v[2]))! }
     }
 
+    var monteCarloRun: (sampling: MonteCarloSampling, budget: MonteCarloBudget)? {
+        monteCarlo.run(phis: (try? Self.grid(phi)) ?? [])
+    }
+
     func validate() throws {
+        guard ValueChecks.enabled else { return }
         let grid = try Self.grid(phi)
         if monteCarlo.monteCarloEnabled { for p in grid { try monteCarlo.checkDataPoints(phi: p) } }
-        if let path = plot { try validateOutputPath(path, option: "--plot") }
+        if let path = plot { try validateOutputPath(path, option: "--plot", extensions: ["svg"], writes: "SVG") }
+        try checkBudget()
     }
 
     struct Row: Encodable {
@@ -76,7 +82,7 @@ struct CriticalEnergyCommand: ParsableCommand {
     func run() throws {
         let grid = try Self.grid(phi)
         var current = grid.first ?? 0
-        try reportingModelErrors("critical-energy", options: "--phi \(phi) (at φ = \(current))") {
+        try reportingErrors(ErrorContext.commandLine.at("at φ = \(current)")) {
             var rows: [Row] = []
             for p in grid {
                 current = p
@@ -89,12 +95,14 @@ struct CriticalEnergyCommand: ParsableCommand {
                 }
                 rows.append(row)
             }
+            let output: String
             switch format {
-            case .json: print(try encodeJSON(Output(rows: rows)))
-            case .csv: print(csv(rows))
-            case .table: print(table(rows))
+            case .json: output = try encodeJSON(Output(rows: rows))
+            case .csv: output = csv(rows)
+            case .table: output = table(rows)
             }
             if let path = plot { try writeText(try svg(rows), to: path) }
+            print(output)
         }
     }
 

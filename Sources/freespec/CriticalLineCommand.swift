@@ -33,26 +33,22 @@ struct CriticalLineCommand: ParsableCommand {
     }
 
     /// The q* grid; throws a usage error for anything malformed.
-    static func grid(_ spec: String) throws -> [Double] {
-        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 3, let lo = parts[0], let hi = parts[1], let c = parts[2],
-              lo.isFinite, hi.isFinite, lo > 0, hi >= lo, c >= 1, c <= 10_000, c == c.rounded() else {
-            throw ValidationError("--q-star must be LO:HI:COUNT with 0 < LO ≤ HI finite and COUNT a whole number from 1 to 10000, got '\(spec)'")
-        }
-        let count = Int(c)
-        return (0..<count).map { i in count == 1 ? lo : lo * pow(hi / lo, Double(i) / Double(count - 1)) }
-    }
+    static func grid(_ spec: String) throws -> [Double] { try logGrid(spec, option: "--q-star", maxCount: 10_000) }
 
     /// The activations of --activation, in the order given.
     func activations() throws -> [any Activation] {
-        let names = activation.split(separator: ",").map(String.init)
-        guard !names.isEmpty else { throw ValidationError("--activation needs at least one name") }
-        return try names.map { try parseActivation($0) }
+        let names = try CommaList<String>(activation, example: "tanh,erf") { $0 }
+        return try names.values.map { try parseActivation($0) }
     }
 
     func validate() throws {
+        guard ValueChecks.enabled else { return }
         _ = try Self.grid(qStar)
-        _ = try activations()
+        do {
+            _ = try activations()
+        } catch let error as ValidationError where !error.message.hasPrefix("--activation") {
+            throw ValidationError("--activation: \(error.message)")
+        }
     }
 
     func run() throws {
@@ -68,7 +64,8 @@ struct CriticalLineCommand: ParsableCommand {
                         rows.append(Row(activation: phi.name, qStar: q, sigmaW: w, sigmaB: b, lengthMapSlope: slope,
                                         note: MeanField.isUnstable(lengthMapSlope: slope) ? "unstable q*: a forward pass drifts away" : nil))
                     } catch let error as NumericalError {
-                        rows.append(Row(activation: phi.name, qStar: q, sigmaW: nil, sigmaB: nil, lengthMapSlope: nil, note: error.description))
+                        rows.append(Row(activation: phi.name, qStar: q, sigmaW: nil, sigmaB: nil, lengthMapSlope: nil,
+                                        note: explain(error, .commandLine).what))
                     }
                 }
             }

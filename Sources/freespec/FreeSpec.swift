@@ -4,6 +4,9 @@ import Foundation
 
 @main
 struct FreeSpec: ParsableCommand {
+    /// The version `freespec --version` prints.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "freespec",
         abstract: "Spectra of the random matrices of deep networks, by free probability, checked by Monte Carlo.",
@@ -11,38 +14,38 @@ struct FreeSpec: ParsableCommand {
         Each command prints a table (or JSON/CSV with --format) and can write an SVG plot.
         Conventions: G(z) = ∫ dμ(x)/(z − x), ρ(x) = −Im G(x + i0)/π; see Docs/theory.md.
         """,
+        version: version,
         subcommands: [JacobianCommand.self, CriticalLineCommand.self, HessianCommand.self, CriticalEnergyCommand.self, GramCommand.self])
+
+    /// Parses, checks and runs the command line. Before a Monte Carlo run starts: BLAS threads
+    /// are set and a large run's estimate goes to standard error (`MonteCarloBudget`).
+    static func main() {
+        do {
+            var command = try parseChecked(Array(CommandLine.arguments.dropFirst()))
+            if let sampling = command as? SamplingCommand, let run = sampling.monteCarloRun {
+                BLASThreads.set(run.sampling.threadsOption ?? BLASThreads.default)
+                if !run.sampling.quiet, let notice = run.budget.notice {
+                    FileHandle.standardError.write(Data("freespec: \(notice)\n".utf8))
+                }
+            }
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The command for `arguments`, or ArgumentParser's error: its own (an unknown option, a
+    /// missing or malformed value) before the checks of values in `validate()`, which
+    /// ArgumentParser would otherwise run first (see `ValueChecks`).
+    static func parseChecked(_ arguments: [String]) throws -> ParsableCommand {
+        _ = try ValueChecks.$enabled.withValue(false) { try parseAsRoot(arguments) }
+        return try parseAsRoot(arguments)
+    }
 }
 
 /// Output formats shared by the commands.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+enum OutputFormat: String, CaseInsensitiveArgument {
     case table, json, csv
-}
-
-/// Runs `body`, turning the library's errors into a message on stderr and exit status 2
-/// (argument errors keep ArgumentParser's status 64).
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as NumericalError {
-        FileHandle.standardError.write(Data("freespec: error: \(error.description)\n".utf8))
-        throw ExitCode(2)
-    } catch let error as CocoaError {
-        FileHandle.standardError.write(Data("freespec: error: \(error.localizedDescription)\n".utf8))
-        throw ExitCode(2)
-    }
-}
-
-/// Parses "a,b,c" into values, rejecting anything unparsable.
-struct CommaList<T: LosslessStringConvertible>: ExpressibleByArgument {
-    let values: [T]
-    init?(argument: String) {
-        let parts = argument.split(separator: ",").map { T(String($0.trimmingCharacters(in: .whitespaces))) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
-        values = parts.map { $0! }
-    }
-    /// Shown as "(default: 16)" in --help.
-    var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
 }
 
 /// JSON with infinities and NaN spelled as strings (JSON has no such numbers).
@@ -75,6 +78,9 @@ func renderTable(_ header: [String], _ rows: [[String]]) -> String {
         .joined(separator: "\n")
 }
 
+/// Writes `text` to `path`, the way `validateOutputPath` checked it can be: opened for
+/// writing, created when missing (not atomically through a temporary file, which would need a
+/// writable folder as well).
 func writeText(_ text: String, to path: String) throws {
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
 }

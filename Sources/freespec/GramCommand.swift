@@ -3,7 +3,7 @@ import FreeSpectra
 import FreeSpectraPlot
 import Foundation
 
-struct GramCommand: ParsableCommand, SamplesMonteCarlo {
+struct GramCommand: ParsableCommand, SamplesMonteCarlo, SamplingCommand {
     static let configuration = CommandConfiguration(
         commandName: "gram",
         abstract: "Spectrum of the random-feature Gram matrix M = Y Yᵀ/m, Y = f(W X) (Pennington–Worah).",
@@ -25,79 +25,89 @@ struct GramCommand: ParsableCommand, SamplesMonteCarlo {
           freespec gram --activation abs --phi 0.5 --psi 1 --layers 4
         """)
 
-    @Option(help: "Activation: \(GramActivations.names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope).")
+    @Option(help: "Activation: \(GramActivations.names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope; case-insensitive).")
     var activation: String = "relu"
 
-    @Option(parsing: .unconditional, help: "φ = n₀/m > 0: input dimension per data point.")
+    @Option(parsing: .unconditional, help: "φ = n₀/m in (0, 1e6]: input dimension per data point.", transform: decimalOption)
     var phi: Double
 
-    @Option(parsing: .unconditional, help: "ψ = n₀/n₁ > 0: input dimension per feature.")
+    @Option(parsing: .unconditional, help: "ψ = n₀/n₁ in (0, 1e6]: input dimension per feature.", transform: decimalOption)
     var psi: Double
 
-    @Option(name: .customLong("sigma-w"), parsing: .unconditional, help: "Weight scale σ_w > 0 (entries of W have variance σ_w²/n₀).")
+    @Option(name: .customLong("sigma-w"), parsing: .unconditional, help: "Weight scale σ_w in (0, 1e6] (entries of W have variance σ_w²/n₀).", transform: decimalOption)
     var sigmaW: Double = 1
 
-    @Option(name: .customLong("sigma-x"), parsing: .unconditional, help: "Input scale σ_x > 0 (entries of X have variance σ_x²).")
+    @Option(name: .customLong("sigma-x"), parsing: .unconditional, help: "Input scale σ_x in (0, 1e6] (entries of X have variance σ_x²).", transform: decimalOption)
     var sigmaX: Double = 1
 
-    @Option(parsing: .unconditional, help: "Number of density grid points (2 to 100000).")
+    @Option(parsing: .unconditional, help: "Number of density grid points (2 to 100000).", transform: PlainNumber.whole)
     var points: Int = 401
 
-    @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these x (comma-separated).")
+    @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these x (comma-separated).", transform: CommaList<Double>.decimals)
     var at: CommaList<Double>?
 
     @Option(help: "Output: table, json or csv (csv: the density grid).")
     var format: OutputFormat = .table
 
-    @Option(help: "Write an SVG plot of the density (and the Monte Carlo histogram) to this file.")
+    @Option(help: "Write an SVG plot of the density (and the Monte Carlo histogram) to this file (.svg).")
     var plot: String?
 
     /// `--monte-carlo` samples Gram matrices (and, with --train-loss, ridge regressions);
     /// `--samples` and `--seed` also drive --layers.
     @OptionGroup var sampling: MonteCarloSampling
 
-    @Option(parsing: .unconditional, help: "Monte Carlo input dimension n₀ (2 to 4000); m = round(n₀/φ), n₁ = round(n₀/ψ), each ≤ 8000.")
-    var n0: Int = 200
-
+    @Option(name: .customLong("n0"), parsing: .unconditional, help: "Monte Carlo (and --layers) input dimension n₀ (2 to 4000; default 200); m = round(n₀/φ), n₁ = round(n₀/ψ), each ≤ 8000.",
+            transform: PlainNumber.whole)
+    var n0Option: Int?
 
     @Flag(name: .customLong("train-loss"), help: "Report the ridge-regression training loss E_train(γ) on the --gamma grid.")
     var trainLoss = false
 
-    @Option(help: "γ grid LO:HI:COUNT (logarithmic, 0 < LO ≤ HI, 1 ≤ COUNT ≤ 1000), for --train-loss.")
-    var gamma: String = "0.001:10:9"
+    @Option(help: "γ grid LO:HI:COUNT for --train-loss (logarithmic, 0 < LO ≤ HI, 1 ≤ COUNT ≤ 1000; default 0.001:10:9).")
+    var gamma: String?
 
-    @Option(parsing: .unconditional, help: "Stack this many random-feature layers (width n₀, ψ = 1) and compare each with Marchenko–Pastur (1 to 100).")
+    @Option(parsing: .unconditional, help: "Stack this many random-feature layers (width n₀, ψ = 1) and compare each with Marchenko–Pastur (1 to 100).",
+            transform: PlainNumber.whole)
     var layers: Int?
 
-    /// The γ grid; throws a ValidationError for anything malformed.
-    static func gammaGrid(_ spec: String) throws -> [Double] {
-        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0!.isFinite }) else {
-            throw ValidationError("--gamma must be LO:HI:COUNT with 0 < LO ≤ HI and COUNT a whole number ≥ 1, got '\(spec)'")
-        }
-        let lo = parts[0]!, hi = parts[1]!, c = parts[2]!
-        guard lo > 0, hi >= lo, c >= 1, c <= 1000, c == c.rounded() else {
-            throw ValidationError("--gamma must be LO:HI:COUNT with 0 < LO ≤ HI and 1 ≤ COUNT ≤ 1000 whole, got '\(spec)'")
-        }
-        let count = Int(c)
-        return (0..<count).map { i in count == 1 ? lo : lo * pow(hi / lo, Double(i) / Double(count - 1)) }
+    static let defaultN0 = 200
+    static let defaultGamma = "0.001:10:9"
+
+    var n0: Int { n0Option ?? Self.defaultN0 }
+
+    /// The γ grid of --train-loss; throws a ValidationError for anything malformed.
+    var gammas: [Double] {
+        get throws { trainLoss ? try logGrid(gamma ?? Self.defaultGamma, option: "--gamma", maxCount: 1000) : [] }
+    }
+
+    /// m = round(n₀/φ) and n₁ = round(n₀/ψ) of the sampled matrices.
+    var sampledShape: (m: Int, n1: Int) { (Int((Double(n0) / phi).rounded()), Int((Double(n0) / psi).rounded())) }
+
+    var monteCarloRun: (sampling: MonteCarloSampling, budget: MonteCarloBudget)? {
+        guard monteCarloEnabled || layers != nil else { return nil }
+        let (m, n1) = sampledShape
+        return (sampling, .gram(inputs: n0, features: n1, dataPoints: m, samples: samples, sampled: monteCarloEnabled,
+                                gammas: monteCarloEnabled ? ((try? gammas.count) ?? 0) : 0, layers: layers))
     }
 
     func validate() throws {
-        guard phi.isFinite && phi > 0 && phi <= 1e6 else { throw ValidationError("--phi must be a finite number in (0, 1e6], got \(phi)") }
-        guard psi.isFinite && psi > 0 && psi <= 1e6 else { throw ValidationError("--psi must be a finite number in (0, 1e6], got \(psi)") }
-        guard sigmaW.isFinite && sigmaW > 0 && sigmaW <= 1e6 else { throw ValidationError("--sigma-w must be a finite number in (0, 1e6], got \(sigmaW)") }
-        guard sigmaX.isFinite && sigmaX > 0 && sigmaX <= 1e6 else { throw ValidationError("--sigma-x must be a finite number in (0, 1e6], got \(sigmaX)") }
-        guard points >= 2 && points <= 100_000 else { throw ValidationError("--points must be between 2 and 100000, got \(points)") }
-        if let bad = at?.values.first(where: { !$0.isFinite }) { throw ValidationError("--at values must be finite, got \(bad)") }
-        if trainLoss { _ = try Self.gammaGrid(gamma) }
-        if let k = layers, !(1...100).contains(k) { throw ValidationError("--layers must be between 1 and 100, got \(k)") }
+        guard ValueChecks.enabled else { return }
+        guard phi > 0 && phi <= 1e6 else { throw ValidationError("--phi must be in (0, 1e6], got \(phi)") }
+        guard psi > 0 && psi <= 1e6 else { throw ValidationError("--psi must be in (0, 1e6], got \(psi)") }
+        guard sigmaW > 0 && sigmaW <= 1e6 else { throw ValidationError("--sigma-w must be in (0, 1e6], got \(sigmaW)") }
+        guard sigmaX > 0 && sigmaX <= 1e6 else { throw ValidationError("--sigma-x must be in (0, 1e6], got \(sigmaX)") }
+        guard (2...100_000).contains(points) else { throw ValidationError("--points must be from 2 to 100000, got \(points)") }
+        if gamma != nil && !trainLoss { throw ValidationError("--gamma sets the grid of --train-loss; add --train-loss or drop --gamma") }
+        _ = try gammas
+        if let k = layers, !(1...100).contains(k) { throw ValidationError("--layers must be from 1 to 100, got \(k)") }
+        try requireMonteCarlo([("--n0", n0Option != nil)] + sampling.monteCarloOnly, enabled: monteCarloEnabled || layers != nil,
+                              alternatives: "--monte-carlo or --layers")
         if monteCarloEnabled || layers != nil {
-            guard n0 >= 2 && n0 <= 4000 else { throw ValidationError("--n0 must be between 2 and 4000, got \(n0)") }
-            let m = (Double(n0) / phi).rounded(), n1 = (Double(n0) / psi).rounded()
+            guard (2...4000).contains(n0) else { throw ValidationError("--n0 must be from 2 to 4000, got \(n0)") }
+            let (m, n1) = sampledShape
             let sizes = monteCarloEnabled ? [m, n1] : [m]
-            guard sizes.allSatisfy({ $0 >= 2 && $0 <= 8000 }) else {
-                throw ValidationError("--n0 \(n0) at φ = \(phi), ψ = \(psi) gives m = \(Int(m)), n₁ = \(Int(n1)); both must be between 2 and 8000 (change --n0)")
+            guard sizes.allSatisfy({ (2...8000).contains($0) }) else {
+                throw ValidationError("--n0 \(n0) at --phi \(phi), --psi \(psi) gives m = round(n₀/φ) = \(m)\(monteCarloEnabled ? ", n₁ = round(n₀/ψ) = \(n1)" : ""); \(monteCarloEnabled ? "each" : "it") must be from 2 to 8000: change --n0")
             }
         }
         let f = try parseActivation(activation, using: GramActivations.named)
@@ -111,14 +121,15 @@ struct GramCommand: ParsableCommand, SamplesMonteCarlo {
         guard spread >= NonlinearGram.minimumRelativeSpread else {
             throw ValidationError("--phi \(phi) with --psi \(psi) (\(activation): η = \(formatNumber(constants.eta)), ζ = \(formatNumber(constants.zeta))): the spectrum lies within a relative spread √(φ/ψ + ζ²/(η²ψ)) = \(formatNumber(spread)) of its mean η, narrower than Double resolves (it needs ≥ \(formatNumber(NonlinearGram.minimumRelativeSpread)); to the printed digits it is a point mass at η). Raise --phi or lower --psi.")
         }
-        if let path = plot { try validateOutputPath(path, option: "--plot") }
+        if let path = plot { try validateOutputPath(path, option: "--plot", extensions: ["svg"], writes: "SVG") }
+        try checkBudget()
     }
 
     func run() throws {
-        try reportingModelErrors("gram", options: "--activation \(activation) --phi \(phi) --psi \(psi)\(sigmaW == 1 && sigmaX == 1 ? "" : " --sigma-w \(sigmaW) --sigma-x \(sigmaX)")") {
+        try reportingErrors {
             let f = try parseActivation(activation, using: GramActivations.named)
             let model = try NonlinearGram(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi, psi: psi)
-            let gammas = trainLoss ? try Self.gammaGrid(gamma) : []
+            let gammas = try self.gammas
             var prediction = try model.prediction(points: points, evaluations: at?.values ?? [], gammas: gammas)
             var plotHistogram: SpectrumHistogram? = nil
             if monteCarloEnabled {
@@ -136,12 +147,14 @@ struct GramCommand: ParsableCommand, SamplesMonteCarlo {
                 prediction.layers = try GramSampler.layers(activation: f, sigmaW: sigmaW, sigmaX: sigmaX, phi: phi,
                                                            depth: k, width: n0, samples: samples, seed: seed)
             }
+            let output: String
             switch format {
-            case .json: print(try encodeJSON(prediction))
-            case .csv: print(csv(prediction))
-            case .table: print(table(prediction))
+            case .json: output = try encodeJSON(prediction)
+            case .csv: output = csv(prediction)
+            case .table: output = table(prediction)
             }
             if let path = plot { try writeText(svg(prediction, histogram: plotHistogram), to: path) }
+            print(output)
         }
     }
 

@@ -3,7 +3,7 @@ import FreeSpectra
 import FreeSpectraPlot
 import Foundation
 
-struct HessianCommand: ParsableCommand {
+struct HessianCommand: ParsableCommand, SamplingCommand {
     static let configuration = CommandConfiguration(
         commandName: "hessian",
         abstract: "Spectrum and index of the loss Hessian H = H₀ + H₁ at a critical point of energy ε (Pennington–Bahri).",
@@ -21,53 +21,59 @@ struct HessianCommand: ParsableCommand {
           freespec hessian --phi 2 --epsilon 0.001 --monte-carlo --size 800 --samples 2
         """)
 
-    @Option(parsing: .unconditional, help: "φ = n/m > 0: parameters per data point.")
+    @Option(parsing: .unconditional, help: "φ = n/m in (0, 1e6]: parameters per data point.", transform: decimalOption)
     var phi: Double
 
-    @Option(parsing: .unconditional, help: "ε ≥ 0: the energy of the critical point (H₁'s semicircle has variance 2ε).")
+    @Option(parsing: .unconditional, help: "ε in [0, 1e6]: the energy of the critical point (H₁'s semicircle has variance 2ε).", transform: decimalOption)
     var epsilon: Double
 
-    @Option(parsing: .unconditional, help: "Number of density grid points (2 to 100000).")
+    @Option(parsing: .unconditional, help: "Number of density grid points (2 to 100000).", transform: PlainNumber.whole)
     var points: Int = 401
 
-    @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these x (comma-separated; may be negative).")
+    @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these x (comma-separated; may be negative).", transform: CommaList<Double>.decimals)
     var at: CommaList<Double>?
 
     @Option(help: "Output: table, json or csv (csv: the density grid).")
     var format: OutputFormat = .table
 
-    @Option(help: "Write an SVG plot of the density (and the Monte Carlo histogram) to this file.")
+    @Option(help: "Write an SVG plot of the density (and the Monte Carlo histogram) to this file (.svg).")
     var plot: String?
 
     @OptionGroup var monteCarlo: HessianMonteCarloOptions
 
+    var monteCarloRun: (sampling: MonteCarloSampling, budget: MonteCarloBudget)? {
+        monteCarlo.run(phis: [phi])
+    }
+
     func validate() throws {
+        guard ValueChecks.enabled else { return }
         try validateHessianPhi(phi)
-        guard epsilon.isFinite && epsilon >= 0 else { throw ValidationError("--epsilon must be a finite number ≥ 0, got \(epsilon)") }
-        guard epsilon <= 1e6 else { throw ValidationError("--epsilon must be ≤ 1e6, got \(epsilon)") }
-        guard points >= 2 && points <= 100_000 else { throw ValidationError("--points must be between 2 and 100000, got \(points)") }
-        if let bad = at?.values.first(where: { !$0.isFinite }) { throw ValidationError("--at values must be finite, got \(bad)") }
+        guard epsilon >= 0 && epsilon <= 1e6 else { throw ValidationError("--epsilon must be in [0, 1e6], got \(epsilon)") }
+        guard (2...100_000).contains(points) else { throw ValidationError("--points must be from 2 to 100000, got \(points)") }
         let spread = LossHessian.spread(phi: phi, epsilon: epsilon)
         guard spread >= LossHessian.minimumSpread else {
             throw ValidationError("--phi \(phi) with --epsilon \(epsilon): the spectrum lies within 4√(φ + 2ε) = \(formatNumber(4 * spread)) of λ = 1, narrower than Double resolves; it needs φ + 2ε ≥ \(formatNumber(LossHessian.minimumSpread * LossHessian.minimumSpread)) (to the printed digits it is a point mass at 1). Raise --phi or --epsilon.")
         }
         if monteCarlo.monteCarloEnabled { try monteCarlo.checkDataPoints(phi: phi) }
-        if let path = plot { try validateOutputPath(path, option: "--plot") }
+        if let path = plot { try validateOutputPath(path, option: "--plot", extensions: ["svg"], writes: "SVG") }
+        try checkBudget()
     }
 
     func run() throws {
-        try reportingModelErrors("hessian", options: "--phi \(phi) --epsilon \(epsilon)") {
+        try reportingErrors {
             let model = try LossHessian(phi: phi, epsilon: epsilon)
             var result = HessianResult(prediction: try model.prediction(points: points, evaluations: at?.values ?? []))
             if monteCarlo.monteCarloEnabled {
                 result.monteCarlo = try monteCarlo.run(phi: phi, epsilon: epsilon)
             }
+            let output: String
             switch format {
-            case .json: print(try encodeJSON(result))
-            case .csv: print(csv(result))
-            case .table: print(table(result))
+            case .json: output = try encodeJSON(result)
+            case .csv: output = csv(result)
+            case .table: output = table(result)
             }
             if let path = plot { try writeText(svg(result), to: path) }
+            print(output)
         }
     }
 
@@ -138,30 +144,7 @@ struct HessianCommand: ParsableCommand {
 
 /// Validation shared by the Hessian commands.
 func validateHessianPhi(_ phi: Double, option: String = "--phi") throws {
-    guard phi.isFinite && phi > 0 else { throw ValidationError("\(option) must be a finite number > 0 (φ = parameters / data points), got \(phi)") }
-    guard phi <= 1e6 else { throw ValidationError("\(option) must be ≤ 1e6, got \(phi)") }
-}
-
-/// Runs the computation of a Gram or Hessian command. A failure of the model is restated in
-/// the command's terms — which options, with what values, and what to do — on stderr with exit
-/// status 2, and nothing reaches stdout (the answer is printed only after it passed its
-/// self-check). File errors go through `reportingErrors`.
-func reportingModelErrors(_ command: String, options: @autoclosure () -> String, _ body: () throws -> Void) throws {
-    try reportingErrors {
-        do {
-            try body()
-        } catch let error as NumericalError {
-            let advice: String
-            switch error {
-            case .invalidArgument(let m):
-                advice = "\(m). Change those options (see freespec \(command) --help for their ranges)."
-            case .didNotConverge(let m), .noSolution(let m), .library(let m):
-                advice = "\(m). This is a limit of freespec, not a fault in the input: nearby values of these options usually work; please report the command."
-            }
-            FileHandle.standardError.write(Data("freespec: error: freespec \(command) \(options()): no answer: \(advice)\n".utf8))
-            throw ExitCode(2)
-        }
-    }
+    guard phi > 0 && phi <= 1e6 else { throw ValidationError("\(option) must be in (0, 1e6] (φ = parameters / data points), got \(phi)") }
 }
 
 /// One line that says what the printed answer was checked against (`SpectrumSelfCheck`).

@@ -20,38 +20,40 @@ struct JacobianCommand: ParsableCommand {
             --monte-carlo --width 400 --plot ht.svg
         """)
 
-    @Option(help: "Activation: \(Activations.names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope).")
+    @Option(help: "Activation: \(Activations.names.joined(separator: ", ")) (leaky-relu:SLOPE sets the slope; case-insensitive).")
     var activation: String = "tanh"
 
-    @Option(help: "Weight ensemble(s), comma-separated: gaussian, orthogonal.")
-    var weights: String = "orthogonal"
+    @Option(help: "Weight ensemble(s), comma-separated: gaussian, orthogonal (default: orthogonal).", transform: CommaList<WeightEnsemble>.choices)
+    var weights: CommaList<WeightEnsemble>?
 
-    @Option(parsing: .unconditional, help: "Depth(s) L, comma-separated (each ≥ 1; default 16, or the number of --width-ratios).")
+    @Option(parsing: .unconditional, help: "Depth(s) L, comma-separated (each from 1 to 100000; default 16, or the number of --width-ratios).", transform: CommaList<Int>.wholes)
     var depth: CommaList<Int>?
 
     @Option(name: .customLong("width-ratios"), parsing: .unconditional, help: ArgumentHelp(
-        "Rectangular layers: N_l/N_0 for l = 1…L, comma-separated, one per layer.",
-        discussion: "W_l is N_l × N_{l−1}; the spectrum is that of J Jᵀ on the N_L outputs, so an output wider than the narrowest layer (or the input) gives an atom at 0 of mass 1 − min N_l/N_L. With --monte-carlo, N_0 = --width and N_l = round(N_0 · ratio)."))
+        "Rectangular layers: N_l/N_0 for l = 1…L, comma-separated, one per layer (each in [1e-6, 1e6]).",
+        discussion: "W_l is N_l × N_{l−1}; the spectrum is that of J Jᵀ on the N_L outputs, so an output wider than the narrowest layer (or the input) gives an atom at 0 of mass 1 − min N_l/N_L. With --monte-carlo, N_0 = --width and N_l = round(N_0 · ratio)."),
+        transform: CommaList<Double>.decimals)
     var widthRatios: CommaList<Double>?
 
-    @Option(name: .customLong("sigma-w"), parsing: .unconditional, help: "Weight scale σ_w > 0 (entries of W have variance σ_w²/N).")
+    @Option(name: .customLong("sigma-w"), parsing: .unconditional, help: "Weight scale σ_w > 0 (entries of W have variance σ_w²/N).", transform: decimalOption)
     var sigmaW: Double?
 
-    @Option(name: .customLong("sigma-b"), parsing: .unconditional, help: "Bias scale σ_b ≥ 0 (with --sigma-w; default 0).")
+    @Option(name: .customLong("sigma-b"), parsing: .unconditional, help: "Bias scale σ_b ≥ 0 (with --sigma-w; default 0).", transform: decimalOption)
     var sigmaB: Double?
 
-    @Option(name: .customLong("q-star"), parsing: .unconditional, help: "Put the network on its critical line χ = 1 with this fixed point q* > 0.")
+    @Option(name: .customLong("q-star"), parsing: .unconditional, help: "Put the network on its critical line χ = 1 with this fixed point q* > 0 (at least 2.2e-308, Double's smallest normal number).", transform: decimalOption)
     var qStar: Double?
 
     @Option(name: .customLong("input-length"), parsing: .unconditional, help: ArgumentHelp(
-        "Per-unit squared length Q0 = |x⁰|²/N of the input (standardised data: 1): the spectrum is computed layer by layer from it.",
-        discussion: "q¹ = σ_w² Q0 + σ_b², q^{l+1} = σ_w² E[φ(√q^l h)²] + σ_b², and layer l has the slopes φ′(√q^l h). Without it, every layer sits at the fixed point q* when the length map has a stable q* > 0 (or on the critical line at --q-star); otherwise (q^l → 0, marginal, or growing) the answer is layer by layer from Q0 = 1 and a note says so."))
+        "Per-unit squared length Q0 = |x⁰|²/N > 0 of the input (standardised data: 1): the spectrum is computed layer by layer from it.",
+        discussion: "q¹ = σ_w² Q0 + σ_b², q^{l+1} = σ_w² E[φ(√q^l h)²] + σ_b², and layer l has the slopes φ′(√q^l h). Without it, every layer sits at the fixed point q* when the length map has a stable q* > 0 (or on the critical line at --q-star); otherwise (q^l → 0, marginal, or growing) the answer is layer by layer from Q0 = 1 and a note says so."),
+        transform: decimalOption)
     var inputLength: Double?
 
-    @Option(parsing: .unconditional, help: "Number of density grid points (2 to 1000000).")
+    @Option(parsing: .unconditional, help: "Number of density grid points (2 to 1000000).", transform: PlainNumber.whole)
     var points: Int = 200
 
-    @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these λ ≥ 0 (comma-separated).")
+    @Option(parsing: .unconditional, help: "Evaluate ρ and the CDF at these λ (comma-separated; each 0 or from 2.2e-308 up).", transform: CommaList<Double>.decimals)
     var at: CommaList<Double>?
 
     @Option(help: "Density grid: linear or log (default: log when the spectrum spans > 3 decades).")
@@ -60,48 +62,62 @@ struct JacobianCommand: ParsableCommand {
     @Option(help: "Output: table, json or csv (csv: the density grid).")
     var format: OutputFormat = .table
 
-    @Option(help: "Write an SVG plot of the densities to this file.")
+    @Option(help: "Write an SVG plot of the densities to this file (.svg).")
     var plot: String?
 
     @OptionGroup var monteCarlo: JacobianMonteCarloOptions
 
     /// The weight ensembles of --weights, in the order given.
-    var ensembles: [WeightEnsemble] { weights.split(separator: ",").compactMap { WeightEnsemble(rawValue: String($0)) } }
+    var ensembles: [WeightEnsemble] { weights?.values ?? [.orthogonal] }
 
     /// The depths asked for: --depth, else the number of --width-ratios, else 16.
     var depths: [Int] { depth?.values ?? [widthRatios?.values.count ?? 16] }
 
     func validate() throws {
-        guard (sigmaW == nil) != (qStar == nil) else {
-            throw ValidationError("give exactly one of --sigma-w (with optional --sigma-b) or --q-star")
+        guard ValueChecks.enabled else { return }
+        switch (sigmaW, qStar) {
+        case (nil, nil):
+            throw ValidationError("give --q-star Q (the critical line χ = 1 at fixed point q* = Q) or --sigma-w S (with optional --sigma-b B)")
+        case (.some, .some):
+            throw ValidationError("--q-star and --sigma-w conflict: --q-star puts the network on its critical line and chooses σ_w and σ_b itself; give one of them")
+        default: break
         }
-        if let s = sigmaW, !(s > 0 && s.isFinite) { throw ValidationError("--sigma-w must be a positive number, got \(s)") }
+        if let s = sigmaW, !(s > 0) { throw ValidationError("--sigma-w must be > 0, got \(s)") }
         if let b = sigmaB {
             guard sigmaW != nil else { throw ValidationError("--sigma-b goes with --sigma-w; --q-star chooses σ_b itself") }
-            guard b >= 0 && b.isFinite else { throw ValidationError("--sigma-b must be a number ≥ 0, got \(b)") }
+            guard b >= 0 else { throw ValidationError("--sigma-b must be ≥ 0, got \(b)") }
         }
-        if let q = qStar, !(q > 0 && q.isFinite) { throw ValidationError("--q-star must be a positive number, got \(q)") }
-        if let q0 = inputLength, !(q0 > 0 && q0.isFinite) { throw ValidationError("--input-length must be a positive number (|x⁰|²/N; standardised data: 1), got \(q0)") }
-        if let bad = depths.first(where: { $0 < 1 }) { throw ValidationError("--depth must be ≥ 1, got \(bad)") }
-        if let big = depths.first(where: { $0 > 100_000 }) { throw ValidationError("--depth \(big) is beyond the supported 100000") }
+        if let q = qStar, !(q >= Double.leastNormalMagnitude) {
+            throw ValidationError(q > 0
+                ? "--q-star \(q) is below 2.2e-308, Double's smallest normal number, where the mean field cannot be computed; use a q* ≥ 2.2e-308"
+                : "--q-star must be > 0, got \(q)")
+        }
+        if let q0 = inputLength, !(q0 > 0) { throw ValidationError("--input-length must be > 0 (|x⁰|²/N; standardised data: 1), got \(q0)") }
+        if let bad = depths.first(where: { !(1...100_000).contains($0) }) { throw ValidationError("--depth must be from 1 to 100000, got \(bad)") }
         if let ratios = widthRatios?.values {
-            if let bad = ratios.first(where: { !($0 > 0 && $0.isFinite) }) {
-                throw ValidationError("--width-ratios must be positive numbers, got \(bad)")
+            if let bad = ratios.first(where: { !(1e-6...1e6).contains($0) }) {
+                throw ValidationError("--width-ratios values N_l/N_0 must be in [1e-6, 1e6], got \(bad)")
             }
             guard depths == [ratios.count] else {
                 throw ValidationError("--width-ratios gives one ratio per layer: \(ratios.count) ratios need --depth \(ratios.count) (or no --depth), got --depth \(depths.map(String.init).joined(separator: ","))")
             }
         }
-        guard points >= 2 && points <= 1_000_000 else { throw ValidationError("--points must be between 2 and 1000000, got \(points)") }
-        if let xs = at?.values, let bad = xs.first(where: { !($0.isFinite && $0 >= 0) }) {
-            throw ValidationError("--at values must be finite and ≥ 0, got \(bad)")
+        guard (2...1_000_000).contains(points) else { throw ValidationError("--points must be from 2 to 1000000, got \(points)") }
+        if let bad = at?.values.first(where: { !($0 == 0 || $0 >= Double.leastNormalMagnitude) }) {
+            throw ValidationError(bad > 0
+                ? "--at \(bad) is below 2.2e-308, Double's smallest normal number, where ρ and F cannot be evaluated; use 0 or a λ ≥ 2.2e-308"
+                : "--at values must be ≥ 0 (eigenvalues of J Jᵀ), got \(bad)")
         }
-        for w in weights.split(separator: ",") where WeightEnsemble(rawValue: String(w)) == nil {
-            throw ValidationError("unknown weight ensemble '\(w)'; use gaussian or orthogonal")
-        }
-        guard !ensembles.isEmpty else { throw ValidationError("--weights needs at least one of gaussian, orthogonal") }
         _ = try parseActivation(activation)
-        if let path = plot { try validateOutputPath(path, option: "--plot") }
+        let configurations = ensembles.count * depths.count
+        if let path = monteCarlo.eigenvalues, configurations > 1 {
+            throw ValidationError("--eigenvalues \(path) holds the eigenvalues of one configuration, but --weights × --depth give \(configurations); run one configuration per file")
+        }
+        if let path = plot {
+            if path == monteCarlo.eigenvalues { throw ValidationError("--plot and --eigenvalues name the same file \(path); give two files") }
+            try validateOutputPath(path, option: "--plot", extensions: ["svg"], writes: "SVG")
+        }
+        try checkBudget()
     }
 
     func run() throws {
@@ -122,15 +138,19 @@ struct JacobianCommand: ParsableCommand {
                     results.append(result)
                 }
             }
-            switch format {
-            case .json: print(try encodeJSON(results))
-            case .csv: print(csv(results))
-            case .table: print(table(results, activation: phi))
-            }
+            // The plot is written before anything is printed: a figure that cannot be rendered
+            // or written is a failure with nothing on stdout, not an answer followed by an error.
             if let path = plot {
                 let figure = JacobianFigure(entries: results.map { .init(prediction: $0.prediction, solved: $0.solved, monteCarlo: $0.monteCarlo) })
                 try writeText(try figure.render(), to: path)
             }
+            let output: String
+            switch format {
+            case .json: output = try encodeJSON(results)
+            case .csv: output = csv(results)
+            case .table: output = table(results, activation: phi)
+            }
+            print(output)
         }
     }
 

@@ -8,10 +8,20 @@ import Foundation
 struct HessianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
     @OptionGroup var sampling: MonteCarloSampling
 
-    @Option(parsing: .unconditional, help: "Monte Carlo matrix size n (parameters); m = round(n/φ) data points (2 to 4000).")
-    var size: Int = 400
+    @Option(name: .customLong("size"), parsing: .unconditional, help: "Monte Carlo matrix size n (parameters); m = round(n/φ) data points (2 to 4000; default 400).",
+            transform: PlainNumber.whole)
+    var sizeOption: Int?
+
+    static let defaultSize = 400
+
+    var size: Int { sizeOption ?? Self.defaultSize }
+
+    /// The options of this group (and its shared group) that need `--monte-carlo`.
+    var monteCarloOnly: [(String, Bool)] { [("--size", sizeOption != nil)] + sampling.monteCarloOnly }
 
     func validate() throws {
+        guard ValueChecks.enabled else { return }
+        try requireMonteCarlo(monteCarloOnly, enabled: monteCarloEnabled)
         guard (2...4000).contains(size) else { throw ValidationError("--size must be between 2 and 4000, got \(size)") }
     }
 
@@ -20,8 +30,16 @@ struct HessianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
     func checkDataPoints(phi: Double) throws {
         let m = (Double(size) / phi).rounded()
         guard m <= 50_000 else {
-            throw ValidationError("--size \(size) at φ = \(phi) needs m = n/φ = \(Int(m)) data points; the limit is 50000 (lower --size)")
+            throw ValidationError("--size \(size) at --phi \(phi) needs m = round(n/φ) = \(m < 1e15 ? String(Int(m)) : formatNumber(m)) data points; at most 50000: lower --size or raise --phi")
         }
+    }
+
+    /// The shared options and the estimate of sampling at each of `phis` (nil without
+    /// --monte-carlo).
+    func run(phis: [Double]) -> (sampling: MonteCarloSampling, budget: MonteCarloBudget)? {
+        guard monteCarloEnabled else { return nil }
+        let points = phis.map { max(1, Int(min(1e9, (Double(size) / $0).rounded()))) }
+        return (sampling, .hessian(size: size, dataPoints: points, samples: samples))
     }
 
     /// What to try when the sample disagrees. H₀ + H₁ has no hidden state that drifts; only

@@ -7,27 +7,40 @@ import Foundation
 struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
     @OptionGroup var sampling: MonteCarloSampling
 
-    @Option(parsing: .unconditional, help: "Monte Carlo width N of every layer (2 to 20000); J Jᵀ is N × N.")
-    var width: Int = 256
+    @Option(name: .customLong("width"), parsing: .unconditional, help: "Monte Carlo width N of every layer (2 to 20000; default 256); J Jᵀ is N × N.",
+            transform: PlainNumber.whole)
+    var widthOption: Int?
 
-    @Option(help: ArgumentHelp(
-        "How the slopes D^l are drawn: network or independent.",
+    @Option(name: .customLong("mode"), help: ArgumentHelp(
+        "How the Monte Carlo slopes D^l are drawn: network or independent (default network).",
         discussion: "network: D^l = diag φ′(h^l) from a real forward pass of an input of length q*. independent: each D^l drawn afresh from the law of φ′(√q* h)², which removes the finite-width drift of q^l."))
-    var mode: SamplingMode = .network
+    var modeOption: SamplingMode?
 
-    @Option(help: "Write the pooled eigenvalues to this file (.csv or .npy).")
+    @Option(help: "Write the pooled Monte Carlo eigenvalues to this file (.csv or .npy).")
     var eigenvalues: String?
 
+    static let defaultWidth = 256
+
+    var width: Int { widthOption ?? Self.defaultWidth }
+    var mode: SamplingMode { modeOption ?? .network }
+
+    /// The options of this group (and its shared group) that need `--monte-carlo`.
+    var monteCarloOnly: [(String, Bool)] {
+        [("--width", widthOption != nil), ("--mode", modeOption != nil), ("--eigenvalues", eigenvalues != nil)] + sampling.monteCarloOnly
+    }
+
     func validate() throws {
+        guard ValueChecks.enabled else { return }
+        try requireMonteCarlo(monteCarloOnly, enabled: monteCarloEnabled)
         guard (2...20_000).contains(width) else { throw ValidationError("--width must be between 2 and 20000, got \(width)") }
         if let path = eigenvalues {
-            do {
-                _ = try EigenvalueExport.Format(pathExtension: URL(fileURLWithPath: path).pathExtension)
-            } catch let NumericalError.invalidArgument(message) {
-                throw ValidationError("--eigenvalues \(path): \(message)")
-            }
-            try validateOutputPath(path, option: "--eigenvalues")
+            try validateOutputPath(path, option: "--eigenvalues", extensions: EigenvalueExport.Format.allCases.map(\.rawValue), writes: "eigenvalue")
         }
+    }
+
+    /// N_0 … N_L of a sampled network with rectangular layers: N_0 = --width, N_l = round(N_0 · ratio).
+    func layerWidths(ratios: [Double]?) -> [Int]? {
+        ratios.map { [width] + $0.map { max(1, Int((Double(width) * $0).rounded())) } }
     }
 
     /// What to try when the sample disagrees: a network-mode sample can drift in q^l.
@@ -48,15 +61,10 @@ struct JacobianMonteCarloOptions: ParsableArguments, SamplesMonteCarlo {
             activation: model.activation, weights: model.weights, depth: model.depth, width: width,
             sigmaW: field.sigmaW, sigmaB: field.sigmaB, qStar: field.qStar.isFinite ? field.qStar : 1,
             samples: samples, seed: seed, mode: mode,
-            layerWidths: model.widthRatios.map { [width] + $0.map { max(1, Int((Double(width) * $0).rounded())) } },
+            layerWidths: layerWidths(ratios: model.widthRatios),
             inputLength: field.inputLength, layerLengths: field.trajectory?.q)
-        let interactive = isatty(2) != 0
-        let result = try JacobianSampler.sample(configuration) { done, total in
-            if interactive && (done % max(1, total / 100) == 0 || done == total) {
-                FileHandle.standardError.write(Data(String(format: "\rMonte Carlo %@ L=%d: %3d%%", model.weights.rawValue, model.depth, 100 * done / max(total, 1)).utf8))
-                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-            }
-        }
+        let progress = ProgressLine(label: "Monte Carlo \(model.weights.rawValue) L=\(model.depth)", quiet: sampling.quiet)
+        let result = try JacobianSampler.sample(configuration) { done, total in progress.update(done, of: total) }
         let comparison = try JacobianComparison(result, configuration: configuration, model: model, solved: analysis,
                                                 logFirstMoment: prediction.log10FirstMoment * log(10),
                                                 disagreementAdvice: disagreementAdvice)
