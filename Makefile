@@ -2,7 +2,7 @@
 # Every target installs the Debian packages it needs when they are missing.
 
 SWIFT       ?= swift
-APT_PKGS    := libgsl-dev libopenblas-dev liblapacke-dev pkg-config
+APT_PKGS    := libgsl-dev libopenblas-dev liblapacke-dev libglpk-dev pkg-config
 RELEASE     := -c release
 # Tests run optimised (the numerics are 10–50× slower in debug) with testability on.
 TEST_FLAGS  := -c release -Xswiftc -enable-testing
