@@ -171,9 +171,9 @@ struct ImplicitBiasCommand: ParsableCommand {
     func table(_ rows: [ImplicitBiasRow], _ s: DataSummary) -> String {
         let header = ["α", "D", "‖β−β_Q‖/‖β_Q‖", "‖β‖₁", "‖β‖₂", "to min-ℓ1", "to min-ℓ2", "test error", "time", "steps", "loss"]
         let body = rows.map { r in
-            [formatNumber(r.alpha), "\(r.depth)", String(format: "%.1e", r.flowVsImplicit), formatNumber(r.l1Norm), formatNumber(r.l2Norm),
+            [formatNumber(r.alpha), "\(r.depth)", r.flowVsImplicit < 1e-10 ? "<1e-10" : String(format: "%.1e", r.flowVsImplicit), formatNumber(r.l1Norm), formatNumber(r.l2Norm),
              formatNumber(r.distanceToMinL1), formatNumber(r.distanceToMinL2), r.testError.map { formatNumber($0) } ?? "-",
-             formatNumber(r.flowTime), "\(r.flowSteps)", String(format: "%.1e", r.trainingLoss)]
+             formatNumber(r.flowTime), "\(r.flowSteps)", r.trainingLoss < 1e-20 ? "<1e-20" : String(format: "%.1e", r.trainingLoss)]
         }
         var lines = [renderTable(header, body)]
         lines.append("data: N = \(s.samples), d = \(s.dimension)\(s.generated ? " (generated: sparse, r = \(sparsity), σ = \(noise), seed \(seed))" : ""); min-ℓ1 ‖β‖₁ = \(formatNumber(s.minimumL1Norm)), min-ℓ2 ‖β‖₂ = \(formatNumber(s.minimumL2Norm)); β by \(method == "gd" ? "gradient descent, η = \(gdStep!)" : (method == "weights" ? "gradient flow on the weights" : "reduced gradient flow")), stopped at ‖Xβ − y‖ ≤ \(tolerance)·‖y‖")

@@ -153,4 +153,44 @@ import Testing
         let network = try DiagonalLinearNetwork(depth: 2, alpha: 1, shape: [1, 1])
         #expect(throws: NumericalError.self) { try ImplicitBiasDual.solve(network, data: Self.data) }
     }
+
+    /// `.npy` (C and Fortran order, float64 and float32) and `.csv` (with a header) give the same
+    /// 2 × 3 matrix; a corrupt `.npy`, a ragged or non-numeric CSV and a missing file are refused.
+    @Test func matrixFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("implicit-bias-files-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func npy(_ name: String, descr: String, fortran: Bool, _ values: [Double]) throws -> String {
+            var header = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': (2, 3), }"
+            while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+            header += "\n"
+            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 255), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+            for v in values {
+                if descr == "<f8" { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+                else { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { bytes += $0 } }
+            }
+            let path = folder.appendingPathComponent(name).path
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            return path
+        }
+        let expected: [Double] = [1, 2, 3, 4, 5, 6.5]
+        let c = try MatrixFile.read(try npy("c.npy", descr: "<f8", fortran: false, expected))
+        let f = try MatrixFile.read(try npy("f.npy", descr: "<f8", fortran: true, [1, 4, 2, 5, 3, 6.5]))
+        let single = try MatrixFile.read(try npy("s.npy", descr: "<f4", fortran: false, expected))
+        let csvPath = folder.appendingPathComponent("m.csv").path
+        try "a,b,c\n1,2,3\n\n4, 5, 6.5\n".write(toFile: csvPath, atomically: true, encoding: .utf8)
+        let csv = try MatrixFile.read(csvPath)
+        for m in [c, f, single, csv] { #expect(m.rows == 2 && m.columns == 3 && m.values == expected) }
+        #expect(try c.matrix[1, 2] == 6.5)
+        let corrupt = folder.appendingPathComponent("bad.npy").path
+        FileManager.default.createFile(atPath: corrupt, contents: Data([0x93, 0x4E, 0x55]))
+        #expect(throws: NumericalError.self) { try MatrixFile.read(corrupt) }
+        let ragged = folder.appendingPathComponent("ragged.csv").path
+        try "1,2,3\n4,5\n".write(toFile: ragged, atomically: true, encoding: .utf8)
+        #expect(throws: NumericalError.self) { try MatrixFile.read(ragged) }
+        let words = folder.appendingPathComponent("words.csv").path
+        try "1,2\n3,x\n".write(toFile: words, atomically: true, encoding: .utf8)
+        #expect(throws: NumericalError.self) { try MatrixFile.read(words) }
+        #expect(throws: NumericalError.self) { try MatrixFile.read(folder.appendingPathComponent("missing.npy").path) }
+    }
 }

@@ -23,7 +23,7 @@ public struct ImplicitBiasProblem: Sendable {
         let yNorm = euclideanNorm(data.targets)
         let r = DiagonalNetworkFlow.residual(data.design, l2, data.targets)
         guard r <= 1e-9 * yNorm else {
-            throw NumericalError.noSolution("no β interpolates the targets: the least-squares residual is ‖Xβ − y‖/‖y‖ = \(r / yNorm) (X is \(data.samples)×\(data.dimension) of rank \(rank)); training cannot reach zero loss")
+            throw NumericalError.noSolution("no β interpolates the targets: the least-squares residual is ‖Xβ − y‖/‖y‖ = \(String(format: "%.3g", r / yNorm)) (X is \(data.samples)×\(data.dimension) of rank \(rank)); training cannot reach zero loss")
         }
         guard rank == data.samples else {
             throw NumericalError.invalidArgument("X (\(data.samples)×\(data.dimension)) has rank \(rank) < N = \(data.samples): remove the linearly dependent samples")
