@@ -1,5 +1,6 @@
 import ArgumentParser
 import FreeSpectra
+import FreeSpectraPlot
 import Foundation
 
 struct ImplicitBiasCommand: ParsableCommand {
@@ -14,6 +15,7 @@ struct ImplicitBiasCommand: ParsableCommand {
         Examples:
           freespec implicit-bias --generate sparse --d 100 --n 40 --sparsity 5 --seed 1
           freespec implicit-bias --x X.npy --y y.npy --alpha log:1e-3:1e2:11 --depth 2,3
+          freespec implicit-bias --generate sparse --alpha log:1e-3:1e2:16 --depth 2,3,4 --plot l1.svg --plot-test-error test.svg
           freespec implicit-bias --generate sparse --d 50 --n 20 --alpha 0.1 --method gd --gd-step 1e-4
         """)
 
@@ -65,6 +67,12 @@ struct ImplicitBiasCommand: ParsableCommand {
     @Option(help: "Output: table, json or csv.")
     var format: OutputFormat = .table
 
+    @Option(help: "Write an SVG of ‖β‖₁ against α (log axis), one curve per depth, with the ℓ1 norms of the min-ℓ1 and min-ℓ2 interpolants drawn as levels.")
+    var plot: String?
+
+    @Option(help: "Write an SVG of the test error ‖β − β*‖² against α (generated data only), with the levels of the min-ℓ1 and min-ℓ2 interpolants.")
+    var plotTestError: String?
+
     /// The α values of `spec`; throws a ValidationError for anything malformed.
     static func alphas(_ spec: String) throws -> [Double] {
         let usage = "--alpha must be a list of positive numbers or log:LO:HI:COUNT with 0 < LO ≤ HI and 1 ≤ COUNT ≤ 200, got '\(spec)'"
@@ -106,6 +114,11 @@ struct ImplicitBiasCommand: ParsableCommand {
         }
         guard tolerance.isFinite, tolerance > 0, tolerance < 1 else { throw ValidationError("--tolerance must be in (0, 1), got \(tolerance)") }
         guard epsilon.isFinite, epsilon > 0 else { throw ValidationError("--epsilon must be positive, got \(epsilon)") }
+        if let path = plot { try validateOutputPath(path, option: "--plot") }
+        if let path = plotTestError {
+            guard generate != nil else { throw ValidationError("--plot-test-error needs generated data (--generate), where β* is known") }
+            try validateOutputPath(path, option: "--plot-test-error")
+        }
     }
 
     func loadData() throws -> RegressionData {
@@ -156,6 +169,11 @@ struct ImplicitBiasCommand: ParsableCommand {
             case .csv: print(csv(rows))
             case .table: print(table(rows, summary))
             }
+            if let path = plot { try writeText(normPlot(rows, problem), to: path) }
+            if let path = plotTestError, let truth = data.truth { try writeText(testErrorPlot(rows, problem, truth), to: path) }
+        } catch let error as CocoaError {
+            FileHandle.standardError.write(Data("freespec: error: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
         } catch let error as NumericalError {
             let advice: String
             switch error {
@@ -190,5 +208,38 @@ struct ImplicitBiasCommand: ParsableCommand {
             lines.append("\(r.alpha),\(r.depth),\(r.flowVsImplicit),\(r.l1Norm),\(r.l2Norm),\(r.distanceToMinL1),\(r.distanceToMinL2),\(o(r.testError)),\(r.flowTime),\(r.flowSteps),\(r.trainingLoss),\(r.dualResidual),\(r.l1Ratio),\(r.l2SquaredRatio),\(o(r.theoremL1Epsilon)),\(o(r.theoremL2Epsilon))")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A log-x plot of one quantity per depth, with horizontal dashed levels.
+    func sweepPlot(_ rows: [ImplicitBiasRow], title: String, yLabel: String, value: (ImplicitBiasRow) -> Double,
+                   levels: [(String, Double)], logY: Bool) -> String {
+        var plot = SVGPlot(title: title, x: PlotAxis(label: "initialisation scale α", scale: .log),
+                           y: PlotAxis(label: yLabel, scale: logY ? .log : .linear))
+        let alphas = rows.map(\.alpha)
+        guard let lo = alphas.min(), let hi = alphas.max() else { return plot.render() }
+        for (k, dd) in depth.values.enumerated() {
+            let r = rows.filter { $0.depth == dd }
+            plot.curves.append(.init(label: "D = \(dd)", x: r.map(\.alpha), y: r.map(value), colourIndex: k))
+            plot.points.append(.init(label: "", x: r.map(\.alpha), y: r.map(value), colourIndex: k))
+        }
+        for (k, level) in levels.enumerated() {
+            plot.curves.append(.init(label: level.0, x: [lo, hi], y: [level.1, level.1], colourIndex: depth.values.count + k, dashed: true))
+        }
+        return plot.render()
+    }
+
+    func normPlot(_ rows: [ImplicitBiasRow], _ problem: ImplicitBiasProblem) -> String {
+        sweepPlot(rows, title: "Kernel and rich regimes: ‖β‖₁ of gradient flow's limit", yLabel: "‖β‖₁",
+                  value: \.l1Norm,
+                  levels: [("min-ℓ1 interpolant", problem.minimumL1.map(abs).reduce(0, +)),
+                           ("min-ℓ2 interpolant (its ℓ1 norm)", problem.minimumL2.map(abs).reduce(0, +))], logY: false)
+    }
+
+    func testErrorPlot(_ rows: [ImplicitBiasRow], _ problem: ImplicitBiasProblem, _ truth: [Double]) -> String {
+        func error(_ b: [Double]) -> Double { zip(b, truth).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
+        let floor = 1e-16 * max(truth.map { $0 * $0 }.reduce(0, +), 1e-300)
+        return sweepPlot(rows, title: "Test error ‖β − β*‖² against the initialisation scale", yLabel: "‖β − β*‖²",
+                         value: { max($0.testError ?? .nan, floor) },
+                         levels: [("min-ℓ1 interpolant", max(error(problem.minimumL1), floor)), ("min-ℓ2 interpolant", max(error(problem.minimumL2), floor))], logY: true)
     }
 }

@@ -14,7 +14,7 @@ public struct DiagonalNetworkTraining: Sendable {
 /// Training the diagonal linear network on L(w) = ½‖Xβ − y‖², β = w₊^D − w₋^D, from
 /// w₊ = w₋ = α w₀, until ‖Xβ − y‖ ≤ tolerance·‖y‖. A flow whose residual stalls at its
 /// rounding floor (2 000 steps without a 10 % gain) above the tolerance but below
-/// `acceptable`·‖y‖ (default 1e-8) stops there; `relativeResidual` reports where.
+/// `acceptable`·‖y‖ (default 1e-6) stops there; `relativeResidual` reports where.
 ///
 /// - `reduced`: gradient flow in N dimensions, dν/dt = y − Xβ(Xᵀν) (the derivation is in
 ///   Docs/theory-implicit-bias.md), integrated by GSL's BDF method (`msbdf`) with the exact
@@ -29,7 +29,7 @@ public struct DiagonalNetworkTraining: Sendable {
 public enum DiagonalNetworkFlow {
     public static func reduced(
         _ network: DiagonalLinearNetwork, data: RegressionData, tolerance: Double = 1e-12,
-        acceptable: Double = 1e-8, maximumTime: Double = 1e12, maximumSteps: Int = 200_000
+        acceptable: Double = 1e-6, maximumTime: Double = 1e12, maximumSteps: Int = 200_000
     ) throws -> DiagonalNetworkTraining {
         try check(network, data, tolerance)
         let x = data.design, y = data.targets, n = data.samples, d = data.dimension
@@ -90,7 +90,7 @@ public enum DiagonalNetworkFlow {
 
     public static func full(
         _ network: DiagonalLinearNetwork, data: RegressionData, tolerance: Double = 1e-12,
-        acceptable: Double = 1e-8, maximumTime: Double = 1e12, maximumSteps: Int = 200_000,
+        acceptable: Double = 1e-6, maximumTime: Double = 1e12, maximumSteps: Int = 200_000,
         relativeTolerance: Double = 1e-11, method: ODEIntegration.Method = .bdf
     ) throws -> DiagonalNetworkTraining {
         try check(network, data, tolerance)

@@ -27,14 +27,14 @@ public enum ImplicitBiasDual {
     /// - Parameters:
     ///   - tolerance: the relative optimality residual ‖Xβ − y‖/‖y‖ to aim for (default 1e-12).
     ///   - acceptable: the residual accepted when Newton stalls at its rounding floor (8
-    ///     iterations without halving the best residual; default 1e-10; 60 such iterations
+    ///     iterations without halving the best residual; default 1e-8; 60 such iterations
     ///     above it are a failure). Deep networks at
     ///     small α sit near the domain's edge z → 1, where 1 − z keeps few digits.
     ///   - start: a starting ν (default 0, always inside the domain).
     /// - Throws: `invalidArgument` when the shape w₀ has the wrong length; `didNotConverge`
     ///   when 500 Newton iterations or the line search fail (the message gives the residual).
     public static func solve(
-        _ network: DiagonalLinearNetwork, data: RegressionData, tolerance: Double = 1e-12, acceptable: Double = 1e-10, start: [Double]? = nil
+        _ network: DiagonalLinearNetwork, data: RegressionData, tolerance: Double = 1e-12, acceptable: Double = 1e-8, start: [Double]? = nil
     ) throws -> ImplicitBiasDualSolution {
         let x = data.design, y = data.targets, n = data.samples, d = data.dimension
         guard network.shape.count == d else {
