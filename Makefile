@@ -2,7 +2,7 @@
 # Every target installs the Debian packages it needs when they are missing.
 
 SWIFT       ?= swift
-APT_PKGS    := libgsl-dev libopenblas-dev liblapacke-dev pkg-config
+APT_PKGS    := libgsl-dev libopenblas-dev liblapacke-dev libglpk-dev pkg-config
 RELEASE     := -c release
 # Tests run optimised (the numerics are 10–50× slower in debug) with testability on.
 TEST_FLAGS  := -c release -Xswiftc -enable-testing
@@ -47,6 +47,13 @@ validate: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	FREESPEC_FULL_TESTS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build
 	$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/freespec-validate --catalogue Validation/catalogue.json --out Docs/validation
+	@# Woodworth et al. Figure 1 (issue 20): sparse regression d = 100, r = 5, test error against α.
+	@for n in 20 40 60; do \
+	  $$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/freespec implicit-bias --generate sparse --d 100 --n $$n --sparsity 5 --seed 1 \
+	    --alpha log:1e-3:1e2:16 --depth 2,3 --format csv --plot-test-error Docs/validation/implicit-bias-test-error-N$$n.svg \
+	    > Docs/validation/implicit-bias-N$$n.csv || exit 1; \
+	done
+	@echo "implicit-bias: Docs/validation/implicit-bias-test-error-N{20,40,60}.svg"
 
 clean:
 	rm -rf .build $(OUT)

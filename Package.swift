@@ -20,10 +20,12 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        // GLPK: linear programs (the minimum-ℓ1 interpolant of `implicit-bias`).
+        .systemLibrary(name: "CGLPK", path: "Sources/CGLPK", providers: [.apt(["libglpk-dev"])]),
         .target(
             name: "FreeSpectra",
             dependencies: [
-                "CGSL", "COpenBLAS",
+                "CGSL", "COpenBLAS", "CGLPK",
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),

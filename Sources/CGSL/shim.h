@@ -13,8 +13,11 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_odeiv2.h>
 
 // Swift 6 strict concurrency rejects reading C globals: expose them through accessors.
 static inline const gsl_root_fsolver_type *fs_root_brent(void) { return gsl_root_fsolver_brent; }
 static inline const gsl_rng_type *fs_rng_mt19937(void) { return gsl_rng_mt19937; }
+static inline const gsl_odeiv2_step_type *fs_odeiv2_msbdf(void) { return gsl_odeiv2_step_msbdf; }
+static inline const gsl_odeiv2_step_type *fs_odeiv2_rk8pd(void) { return gsl_odeiv2_step_rk8pd; }
 #endif

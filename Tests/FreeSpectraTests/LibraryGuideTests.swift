@@ -147,4 +147,20 @@ struct Softsign: Activation {
     func value(_ x: Double) -> Double { x / (1 + abs(x)) }
     func derivative(_ x: Double) -> Double { 1 / ((1 + abs(x)) * (1 + abs(x))) }
     var kinks: [Double] { [0] }
+
+    /// §8 "Implicit bias of diagonal linear networks".
+    @Test func implicitBias() throws {
+        let data = try RegressionData.sparse(dimension: 40, samples: 20, sparsity: 3, noise: 0, seed: 7)
+        let problem = try ImplicitBiasProblem(data: data)
+        let row = try problem.row(alpha: 1e-4, depth: 2)
+        #expect(row.flowVsImplicit < 1e-9)
+        #expect(abs(row.l1Ratio - 1.0001) < 1e-4)
+        #expect(abs(try #require(row.theoremL1Epsilon) - 2.507) < 1e-3)
+        let network = try DiagonalLinearNetwork(depth: 3, alpha: 0.1, shape: [Double](repeating: 1, count: 40))
+        let q = try ImplicitBiasDual.solve(network, data: data)
+        let flow = try DiagonalNetworkFlow.reduced(network, data: data)
+        #expect(q.relativeResidual <= 1e-10 && flow.time > 0 && flow.steps > 0 && flow.trainingLoss < 1e-16)
+        let gap = zip(flow.beta, q.beta).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / q.beta.map { $0 * $0 }.reduce(0, +).squareRoot()
+        #expect(gap < 1e-6)
+    }
 }

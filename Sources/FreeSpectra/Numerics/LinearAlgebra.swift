@@ -1,7 +1,7 @@
 import COpenBLAS
 import Foundation
 
-// The only file of FreeSpectra that calls CBLAS or LAPACKE. Everything is column-major
+// With LinearSolve.swift, the only files of FreeSpectra that call CBLAS or LAPACKE. Everything is column-major
 // (LAPACK's native layout), so no routine pays for a LAPACKE row-major transposition.
 
 /// A dense real matrix, stored column-major: entry (i, j) is `storage[i + j·rows]`.
