@@ -243,6 +243,10 @@ struct GdCommand: ParsableCommand, SamplesMonteCarlo {
         var plot = SVGPlot(title: "Gradient descent read off the spectrum (\(optionsText))",
                            x: PlotAxis(label: "step t", scale: .log), y: PlotAxis(label: r.summary.noise > 0 ? "excess loss E(t) − E*" : "loss E(t)", scale: .log10Values))
         plot.subtitle = "lines: theory; points: real gradient descent (mean ± s.e.)"
+        if let m = r.monteCarlo {
+            plot.notes.append("MC: p = \(m.parameters), m = \(m.dataPoints), \(m.samples) samples; beyond t ~ p^{2/3} = \(Int(pow(Double(m.parameters), 2.0 / 3)))")
+            plot.notes.append("the samples follow their own extreme eigenvalues")
+        }
         for (k, e) in r.stepSizes.enumerated() {
             let c = r.curves.filter { $0.eta == e.eta && $0.step > 0 }
             plot.curves.append(.init(label: "η = \(formatNumber(e.eta))\(e.stable ? "" : " (diverges)")", x: c.map { Double($0.step) }, y: c.map(\.log10ExcessLoss), colourIndex: k))
