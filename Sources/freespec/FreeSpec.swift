@@ -19,12 +19,16 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv
 }
 
-/// Runs `body`, turning the library's errors into a message on stderr and exit status 2
+/// Runs `body`, turning the library's errors (`NumericalError`, and `ArrayFileError` from the
+/// file readers, which names the file and tensor) into a message on stderr and exit status 2
 /// (argument errors keep ArgumentParser's status 64).
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as NumericalError {
+        FileHandle.standardError.write(Data("freespec: error: \(error.description)\n".utf8))
+        throw ExitCode(2)
+    } catch let error as ArrayFileError {
         FileHandle.standardError.write(Data("freespec: error: \(error.description)\n".utf8))
         throw ExitCode(2)
     } catch let error as CocoaError {
