@@ -141,4 +141,14 @@ struct Softsign: Activation {
     func value(_ x: Double) -> Double { x / (1 + abs(x)) }
     func derivative(_ x: Double) -> Double { 1 / ((1 + abs(x)) * (1 + abs(x))) }
     var kinks: [Double] { [0] }
+
+    /// §8 "Trained weights".
+    @Test func trainedWeights() throws {
+        let w = try SyntheticWeights.spiked(rows: 1000, columns: 250, strengths: [3, 1.2, 0.5], seed: 1)
+        let report = try WeightLayerReport(array: w, options: .init(bootstrapReplicates: 100, seed: 1))
+        #expect(report.numSpikes == 2 && abs(report.spikes[0].strength - 3.008) < 1e-3)
+        #expect(abs(report.mpSigma2 - 0.9949) < 1e-4 && report.phase == .bulkPlusSpikes)
+        let fit = try PowerLawFit(report.spikes.map(\.location) + [1, 2, 3, 4, 5, 6, 7, 8], minimumTail: 5)
+        #expect(fit.nTail >= 5 && fit.alpha > 1 && fit.ksDistance < 1)
+    }
 }
