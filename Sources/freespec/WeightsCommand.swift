@@ -12,7 +12,7 @@ struct WeightsCommand: ParsableCommand {
         commandName: "weights",
         abstract: "Spectra of trained weight matrices: ESD, Marchenko–Pastur bulk, spikes, power-law tail, phase per layer.",
         discussion: """
-        Reads .safetensors (F16, BF16, F32, F64), .npy, .npz, .csv or a directory of them. Every tensor of rank ≥ 2 is a layer (1-D tensors are skipped and counted); a matrix is oriented N × M with N ≥ M, a kernel (out, in, k…) is one out × in matrix per kernel position with their eigenvalues pooled. Per layer:
+        Reads .safetensors (F16, BF16, F32, F64), .npy, .npz, .csv or a directory of them. Every floating-point tensor of rank ≥ 2 with both sides ≥ 2 is a layer (1-D and integer tensors are skipped and counted); a matrix is oriented N × M with N ≥ M, a kernel (out, in, k…) is one out × in matrix per kernel position with their eigenvalues pooled. Per layer:
 
             ESD: eigenvalues of X = WᵀW/N (LAPACK dsyevd); α does not depend on 1/N, the norms do.
             MP bulk: σ² = mean of the bulk, spikes removed iteratively; λ± = σ²(1 ± √(M/N))².
@@ -143,13 +143,13 @@ struct WeightsCommand: ParsableCommand {
                 for path in paths {
                     let arrays = try ArrayFiles.read(path: path, selecting: { name in pattern.map { name.contains($0) } ?? true })
                     for a in arrays {
-                        if a.rank < 2 { skipped += 1; continue }
+                        if !WeightLayerReport.isLayer(a) { skipped += 1; continue }
                         reports.append(try WeightLayerReport(array: a, options: options))
                     }
                 }
                 guard !reports.isEmpty else {
                     throw ArrayFileError(file: paths.joined(separator: ", "),
-                                         reason: "no tensor of rank ≥ 2\(tensors.map { " matches --tensors '\($0)'" } ?? "") (\(skipped) 1-D tensor\(skipped == 1 ? "" : "s") skipped)")
+                                         reason: "no weight matrix (floating point, rank ≥ 2, both sides ≥ 2)\(tensors.map { " matches --tensors '\($0)'" } ?? "") (\(skipped) other tensor\(skipped == 1 ? "" : "s") skipped)")
                 }
             }
             let summary = WeightModelSummary(layers: reports, skipped: skipped)
@@ -175,7 +175,7 @@ struct WeightsCommand: ParsableCommand {
         }
         var lines = [renderTable(header, rows)]
         let phases = summary.phases.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        lines.append("\(summary.layers) layer\(summary.layers == 1 ? "" : "s")\(summary.skippedTensors > 0 ? " (\(summary.skippedTensors) tensors of rank < 2 skipped)" : ""): mean α \(Self.optional(summary.meanAlpha)), mean α̂ \(Self.optional(summary.meanAlphaHat)); phases: \(phases)")
+        lines.append("\(summary.layers) layer\(summary.layers == 1 ? "" : "s")\(summary.skippedTensors > 0 ? " (\(summary.skippedTensors) tensors skipped: 1-D, integer, or a side < 2)" : ""): mean α \(Self.optional(summary.meanAlpha)), mean α̂ \(Self.optional(summary.meanAlphaHat)); phases: \(phases)")
         for r in reports where !r.spikes.isEmpty {
             lines.append("spikes of \(r.name) (λ: strength θ): " + r.spikes.prefix(8).map { "\(formatNumber($0.location)): \(formatNumber($0.strength))" }.joined(separator: ", ") + (r.spikes.count > 8 ? ", …" : ""))
         }

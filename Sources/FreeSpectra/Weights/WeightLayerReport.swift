@@ -77,6 +77,22 @@ public struct WeightLayerReport: Sendable, Equatable, Codable {
     /// - Throws: `ArrayFileError` naming the tensor for a NaN, an empty side or rank < 2;
     ///   `NumericalError` if LAPACK fails.
     public init(array: NumericArray, options: WeightAnalysisOptions = .init()) throws {
+        do {
+            try self.init(analysing: array, options: options)
+        } catch let error as NumericalError {
+            throw ArrayFileError(file: array.file, tensor: array.name, reason: error.description)
+        }
+    }
+
+    /// Whether `freespec weights` treats `array` as a layer: rank ≥ 2, a floating-point
+    /// dtype (integer tensors such as position ids are not weights) and both sides ≥ 2 (a
+    /// 1 × n "matrix" is a vector; its ESD is one number).
+    public static func isLayer(_ array: NumericArray) -> Bool {
+        let floating = ["F16", "BF16", "F32", "F64", "f2", "f4", "f8", "<f2", "<f4", "<f8", ">f2", ">f4", ">f8", "text"]
+        return array.rank >= 2 && floating.contains(array.storedType) && array.shape[0] >= 2 && array.shape[1] >= 2
+    }
+
+    init(analysing array: NumericArray, options: WeightAnalysisOptions) throws {
         let esd = try EmpiricalSpectralDensity(array)
         // Correlation traps: the same entries in a random (seeded) order, whose ESD is
         // MP-like whatever the entries' law unless single large entries stand out.
