@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        // .npz archives (zip, stored or deflated) for the array readers in FreeSpectra/IO.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // GSL is linked alone (module map `link "gsl"`, no pkg-config): `gsl.pc` adds
@@ -27,6 +29,7 @@ let package = Package(
             dependencies: [
                 "CGSL", "COpenBLAS", "CGLPK",
                 .product(name: "Numerics", package: "swift-numerics"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // SVG figures (axes, histograms, curves, points, legends); no dependency on the numerics.

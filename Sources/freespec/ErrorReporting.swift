@@ -62,6 +62,10 @@ func reportingErrors(_ context: @autoclosure () -> ErrorContext = .commandLine, 
     } catch let error as NumericalError {
         FileHandle.standardError.write(Data("freespec: error: \(userMessage(error, context()))\n".utf8))
         throw ExitCode(2)
+    } catch let error as ArrayFileError {
+        // The readers' errors already name the file, the tensor and what is wrong.
+        FileHandle.standardError.write(Data("freespec: error: \(error.description)\n".utf8))
+        throw ExitCode(2)
     } catch let error as CocoaError {
         FileHandle.standardError.write(Data("freespec: error: \(fileErrorMessage(error))\n".utf8))
         throw ExitCode(2)

@@ -163,4 +163,14 @@ struct Softsign: Activation {
         let gap = zip(flow.beta, q.beta).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / q.beta.map { $0 * $0 }.reduce(0, +).squareRoot()
         #expect(gap < 1e-6)
     }
+
+    /// §9 "Trained weights".
+    @Test func trainedWeights() throws {
+        let w = try SyntheticWeights.spiked(rows: 1000, columns: 250, strengths: [3, 1.2, 0.5], seed: 1)
+        let report = try WeightLayerReport(array: w, options: .init(bootstrapReplicates: 100, seed: 1))
+        #expect(report.numSpikes == 2 && abs(report.spikes[0].strength - 3.008) < 1e-3)
+        #expect(abs(report.mpSigma2 - 0.9949) < 1e-4 && report.phase == .bulkPlusSpikes)
+        let fit = try PowerLawFit(report.spikes.map(\.location) + [1, 2, 3, 4, 5, 6, 7, 8], minimumTail: 5)
+        #expect(fit.nTail >= 5 && fit.alpha > 1 && fit.ksDistance < 1)
+    }
 }

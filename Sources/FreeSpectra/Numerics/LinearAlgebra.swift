@@ -188,6 +188,37 @@ public enum LinearAlgebra {
         return w
     }
 
+    /// The eigenvalues, ascending, of X = WᵀW/N for an r × c matrix W given row-major (as
+    /// NumPy, safetensors and `NumericArray` store it), oriented so that N = max(r, c) and
+    /// M = min(r, c): X is the M × M Gram matrix of the shorter side, formed by `cblas_dsyrk`
+    /// with α = 1/N (no transposed copy: a row-major r × c buffer is the column-major c × r
+    /// matrix Wᵀ), and its eigenvalues come from `dsyevd`. Absolute accuracy ≈ M·ε·λ_max.
+    /// - Throws: `invalidArgument` if the buffer is not r·c long, a dimension is not positive
+    ///   or an entry is not finite; `library` if LAPACK fails.
+    public static func gramEigenvalues(rowMajor values: UnsafeBufferPointer<Double>, rows r: Int, columns c: Int) throws -> [Double] {
+        try requireDimensions(r, c)
+        guard values.count == r * c else {
+            throw NumericalError.invalidArgument("a \(r)×\(c) matrix needs \(r * c) entries, got \(values.count)")
+        }
+        guard values.allSatisfy({ $0.isFinite }) else {
+            throw NumericalError.invalidArgument("Gram eigenvalues: the matrix has a non-finite entry")
+        }
+        let n = max(r, c), m = min(r, c)
+        var x = [Double](repeating: 0, count: m * m)
+        x.withUnsafeMutableBufferPointer { px in
+            // Column-major A = Wᵀ is c × r with leading dimension c. r ≥ c: WᵀW = A·Aᵀ;
+            // r < c: the oriented matrix is Wᵀ and X = W·Wᵀ = Aᵀ·A.
+            cblas_dsyrk(CblasColMajor, CblasUpper, r >= c ? CblasNoTrans : CblasTrans, Int32(m), Int32(n),
+                        1 / Double(n), values.baseAddress, Int32(c), 0, px.baseAddress, Int32(m))
+        }
+        let workspace = try SymmetricEigenWorkspace(size: m)
+        var w = [Double](repeating: 0, count: m)
+        try x.withUnsafeMutableBufferPointer { px in
+            try w.withUnsafeMutableBufferPointer { pw in try workspace.eigenvalues(px.baseAddress!, into: pw.baseAddress!) }
+        }
+        return w
+    }
+
     /// The singular values of an m × n matrix, descending, by LAPACK `dgesdd` (no vectors).
     /// Their absolute accuracy is about ε·σ_max, so the squares σ² are accurate down to
     /// about ε²·σ_max² — far below what the eigenvalues of the Gram matrix A·Aᵀ can resolve
