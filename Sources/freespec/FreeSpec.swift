@@ -11,7 +11,7 @@ struct FreeSpec: ParsableCommand {
         Each command prints a table (or JSON/CSV with --format) and can write an SVG plot.
         Conventions: G(z) = ∫ dμ(x)/(z − x), ρ(x) = −Im G(x + i0)/π; see Docs/theory.md.
         """,
-        subcommands: [JacobianCommand.self, CriticalLineCommand.self, HessianCommand.self, CriticalEnergyCommand.self, GramCommand.self])
+        subcommands: [JacobianCommand.self, CriticalLineCommand.self, HessianCommand.self, CriticalEnergyCommand.self, GramCommand.self, SpacingsCommand.self])
 }
 
 /// Output formats shared by the commands.
