@@ -16,6 +16,9 @@ import RealModule
 ///   N(0, 1/(4N)), on it a ~ N(0, 1/(2N)), b = c = d = 0 (density ∝ exp(−N tr H²/2) on the 2N
 ///   matrix, whose second moment (1/2N) E tr H² → 1). Its 2N eigenvalues come in Kramers pairs;
 ///   each pair is counted once (the mean of the two, which agree to rounding), giving N levels.
+///
+/// Complex Hermitian eigenvalues come from LAPACK `dsyevd` on the real symmetric embedding
+/// (`hermitianEigenvalues`), which doubles every eigenvalue; the doubling is undone the same way.
 /// - Poisson: N independent uniform points on [0, 1] (exact CDF F(x) = x), sorted.
 ///
 /// Source: M. L. Mehta, *Random Matrices*, 3rd ed. (2004), ch. 2–3; F. J. Dyson, J. Math.
@@ -55,17 +58,28 @@ public enum LevelEnsemble {
         let off = (1 / (2 * Double(n))).squareRoot(), diagonal = (1 / Double(n)).squareRoot()
         for j in 0..<n {
             h[j + j * n] = Complex(diagonal * g.nextNormal(), 0)
-            for i in 0..<j { h[i + j * n] = Complex(off * g.nextNormal(), off * g.nextNormal()) }
+            for i in 0..<j {
+                h[i + j * n] = Complex(off * g.nextNormal(), off * g.nextNormal())
+                h[j + i * n] = h[i + j * n].conjugate
+            }
         }
-        return try LinearAlgebra.hermitianEigenvalues(h, size: n)
+        return try everyOther(hermitianEigenvalues(h, size: n))
     }
 
     static func gse(_ n: Int, _ g: inout Xoshiro256StarStar) throws -> [Double] {
+        try everyOther(gseDoubled(n, &g))
+    }
+
+    /// The 2N eigenvalues of one GSE matrix, ascending (each Kramers pair twice).
+    static func gseDoubled(_ n: Int, _ g: inout Xoshiro256StarStar) throws -> [Double] {
         let m = 2 * n
         var h = [Complex<Double>](repeating: .zero, count: m * m)
         let off = (1 / (4 * Double(n))).squareRoot(), diagonal = (1 / (2 * Double(n))).squareRoot()
-        // Only the upper triangle is read by zheevd; fill the blocks (i, j), i ≤ j.
-        func set(_ r: Int, _ c: Int, _ v: Complex<Double>) { h[r + c * m] = v }
+        // Block (i, j) is [[a + ib, c + id], [−c + id, a − ib]]; block (j, i) its adjoint.
+        func set(_ r: Int, _ c: Int, _ v: Complex<Double>) {
+            h[r + c * m] = v
+            h[c + r * m] = v.conjugate
+        }
         for j in 0..<n {
             let a0 = diagonal * g.nextNormal()
             set(2 * j, 2 * j, Complex(a0, 0))
@@ -78,9 +92,30 @@ public enum LevelEnsemble {
                 set(2 * i + 1, 2 * j + 1, Complex(a, -b))
             }
         }
-        let w = try LinearAlgebra.hermitianEigenvalues(h, size: m)
-        var levels = [Double](repeating: 0, count: n)
-        for k in 0..<n { levels[k] = 0.5 * (w[2 * k] + w[2 * k + 1]) }
+        return try everyOther(hermitianEigenvalues(h, size: m))
+    }
+
+    /// The eigenvalues of an n × n complex Hermitian H (column-major, both triangles filled),
+    /// ascending, each twice: those of the real symmetric 2n × 2n embedding [[A, −B], [B, A]],
+    /// H = A + iB, by LAPACK `dsyevd` (for an eigenvector u + iv of H, both (u, v) and (−v, u)
+    /// are eigenvectors of the embedding with the same eigenvalue).
+    static func hermitianEigenvalues(_ h: [Complex<Double>], size n: Int) throws -> [Double] {
+        let m = 2 * n
+        var e = try DenseMatrix(rows: m, columns: m)
+        for j in 0..<n {
+            for i in 0..<n {
+                let z = h[i + j * n]
+                e[i, j] = z.real; e[i + n, j + n] = z.real
+                e[i + n, j] = z.imaginary; e[i, j + n] = -z.imaginary
+            }
+        }
+        return try LinearAlgebra.symmetricEigenvalues(e)
+    }
+
+    /// The mean of each consecutive pair of an ascending array of doubled eigenvalues.
+    static func everyOther(_ w: [Double]) -> [Double] {
+        var levels = [Double](repeating: 0, count: w.count / 2)
+        for k in levels.indices { levels[k] = 0.5 * (w[2 * k] + w[2 * k + 1]) }
         return levels
     }
 }
