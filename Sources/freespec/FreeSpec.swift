@@ -15,7 +15,7 @@ struct FreeSpec: ParsableCommand {
         Conventions: G(z) = ∫ dμ(x)/(z − x), ρ(x) = −Im G(x + i0)/π; see Docs/theory.md.
         """,
         version: version,
-        subcommands: [JacobianCommand.self, CriticalLineCommand.self, HessianCommand.self, CriticalEnergyCommand.self, GramCommand.self, ImplicitBiasCommand.self, GdCommand.self, WeightsCommand.self])
+        subcommands: [JacobianCommand.self, CriticalLineCommand.self, HessianCommand.self, CriticalEnergyCommand.self, GramCommand.self, ImplicitBiasCommand.self, GdCommand.self, WeightsCommand.self, SpacingsCommand.self])
 
     /// Parses, checks and runs the command line. Before a Monte Carlo run starts: BLAS threads
     /// are set and a large run's estimate goes to standard error (`MonteCarloBudget`).
