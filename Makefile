@@ -54,6 +54,10 @@ validate: deps
 	    > Docs/validation/implicit-bias-N$$n.csv || exit 1; \
 	done
 	@echo "implicit-bias: Docs/validation/implicit-bias-test-error-N{20,40,60}.svg"
+	@# Issue 22: seeded fuzz of every command (2 000 valid configurations and the malformed
+	@# invocations, a time limit each); non-zero exit on any crash, hang, failed self-check,
+	@# wrong or non-finite answer.
+	python3 Validation/fuzz_cli.py --binary $$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/freespec --count 2000
 
 clean:
 	rm -rf .build $(OUT)

@@ -43,13 +43,13 @@ struct SpacingsCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Degree of the polynomial fit of the counting function (1 to 30).")
     var degree: Int = Unfolding.defaultDegree
 
-    @Option(parsing: .unconditional, help: "Fraction of each sample's levels cut from each edge (0 to 0.45).")
+    @Option(parsing: .unconditional, help: "Fraction of each sample's levels cut from each edge (0 to 0.45).", transform: decimalOption)
     var trim: Double = 0.1
 
-    @Option(name: .customLong("zero-threshold"), parsing: .unconditional, help: "Remove eigenvalues with |λ| ≤ T as zero modes (default: T = 1e-12·max|λ| of each sample).")
+    @Option(name: .customLong("zero-threshold"), parsing: .unconditional, help: "Remove eigenvalues with |λ| ≤ T as zero modes (default: T = 1e-12·max|λ| of each sample).", transform: decimalOption)
     var zeroThreshold: Double?
 
-    @Option(parsing: .unconditional, help: "Lengths L for Σ²(L) and Δ₃(L) (comma-separated; default 0.5,1,2,5,10,20 up to a fifth of the unfolded span).")
+    @Option(parsing: .unconditional, help: "Lengths L for Σ²(L) and Δ₃(L) (comma-separated; default 0.5,1,2,5,10,20 up to a fifth of the unfolded span).", transform: CommaList<Double>.decimals)
     var lengths: CommaList<Double>?
 
     @Option(help: "Output: table, json or csv (csv: Σ² and Δ₃ against L).")
@@ -212,4 +212,4 @@ struct SpacingsCommand: ParsableCommand {
     }
 }
 
-extension SymmetryClass: ExpressibleByArgument {}
+extension SymmetryClass: CaseInsensitiveArgument {}
