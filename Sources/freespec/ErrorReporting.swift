@@ -151,11 +151,15 @@ func explain(_ error: NumericalError, _ context: ErrorContext) -> (what: String,
         } else if context.has("--input-length") {
             advice = "Use a smaller --input-length, --sigma-w or --sigma-b: together they set q"
         } else if context.has("--sigma-w") {
-            advice = "Use a smaller --sigma-w or --sigma-b: they put the network's fixed point at q* = \(m[1])"
+            advice = "Use a smaller --sigma-w or --sigma-b, which set q (the fixed point q*, or layer by layer q^l, which at σ_b = 0 grows with depth: then a smaller --depth also helps)"
         } else {
             advice = "Use a smaller q*"
         }
-        return ("at pre-activation variance q = \(m[1]) a fraction \(m[2]) of the squared slopes φ′(√q h)² of \(m[0]) lies below 1e-308, where double precision underflows, so the spectrum cannot be computed", advice)
+        var place = "at pre-activation variance q = \(m[1])"
+        if let layer = firstMatch(#"layer (\d+) of the network has pre-activations of variance q\^\d+ = \S+ \(([^)]*)\)"#, in: message) {
+            place = "at layer \(layer[0]), whose pre-activations have variance q^\(layer[0]) = \(m[1]) (\(layer[1]))"
+        }
+        return ("\(place), a fraction \(m[2]) of the squared slopes φ′(√q h)² of \(m[0]) lies below 1e-308, where double precision underflows, so the spectrum cannot be computed", advice)
     }
     // The critical line needs a negative σ_b².
     if let m = firstMatch(#"(\S+) has no critical point with q\* = (\S+): it would need σ_b² = (\S+) < 0"#, in: message) {

@@ -266,6 +266,8 @@ import Testing
         let weights = ErrorContext(command: "jacobian", options: ["--sigma-w", "100"])
         let underflow = userMessage(.invalidArgument("the law of φ′(√q h)² for tanh at q = 9919.89 puts a mass 0.06 below 1e-308, where Double underflows; its spectra cannot be computed: use a smaller q (q*)"), weights)
         #expect(underflow.contains("smaller --sigma-w") && !underflow.contains("use a smaller q (q*)"))
+        let layered = userMessage(.noSolution("layer 6 of the network has pre-activations of variance q^6 = 15.88 (σ_w = 1.7, σ_b = 0, input length 1: q^l grows without bound), where the law of φ′(√q h)² for gelu at q = 15.8773 puts a mass 3.2e-12 below 1e-308, where Double underflows; its spectra cannot be computed: use a smaller q (q*). Lower --sigma-w or --depth."), weights)
+        #expect(layered.contains("at layer 6") && layered.contains("q^6 = 15.8773") && layered.contains("grows without bound") && !layered.contains("use a smaller q (q*)"), "\(layered)")
         let onLine = userMessage(.invalidArgument("the law of φ′(√q h)² for erf at q = 9 puts a mass 0.1 below 1e-308, where Double underflows; its spectra cannot be computed: use a smaller q (q*)"), critical)
         #expect(onLine.contains("smaller --q-star"))
 
