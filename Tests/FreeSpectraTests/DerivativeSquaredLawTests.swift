@@ -216,8 +216,9 @@ import Testing
     }
 
     /// At σ_b = 0 from a standardised input (Q0 = 1) q^l grows layer by layer: GELU at σ_w = 1.7
-    /// reaches q^10 ≈ 68, where ~1e-4 of φ′² underflows. The refusal names the activation and
-    /// the underflow (the CLI restates it in the options' terms, see `CLIContractTests`).
+    /// first passes the 1e-12 underflow limit at layer 6 (q^6 = 15.88, δ = 3.2e-12). The refusal
+    /// names the layer, the activation and the underflow (the CLI restates it in the options'
+    /// terms, see `CLIContractTests`).
     @Test func underflowInTheTransientIsRefused() throws {
         do {
             _ = try JacobianSpectrum(activation: Activations.named("gelu"), weights: .gaussian, depth: 10, point: .weights(sigmaW: 1.7, sigmaB: 0)).predict(points: 50)
