@@ -58,6 +58,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fuzz_gram_hessian as gh  # noqa: E402  (the Gram/Hessian generators and checks)
+import freespec_json  # noqa: E402  (the JSON output contract: nulls named in nonFinite)
 
 ACTIVATIONS = ["linear", "relu", "leaky-relu", "hard-tanh", "tanh", "erf", "sigmoid", "gelu", "silu"]
 FAILURES = ["crash", "hang", "self-check", "wrong", "non-finite", "stdout-on-fail", "jargon", "accepted", "unnamed", "file-left"]
@@ -167,7 +168,8 @@ def critical_energy_config(rng):
 # λ = 0 (a density that diverges there); a standard error from a single sample (undefined).
 OVERFLOW_COMPANIONS = {"conditionMeasure": "log10ConditionMeasure", "lambdaMax": "log10LambdaMax",
                        "moments": "log10FirstMoment", "variance": "log10FirstMoment"}
-SINGLE_SAMPLE_SE = re.compile(r"\.monteCarlo\.(lambdaMaxStdErr|momentStdErr\[\]|preactivationLengths\.measuredStdErr\[\]|indexStdErr)$")
+# Any standard error (`…StdErr`, `stdErr`, per moment or per layer) of a run with one sample.
+SINGLE_SAMPLE_SE = re.compile(r"(?i)stderr(\[\])?$")
 
 
 def legitimate_non_finite(record, path, samples):
@@ -440,9 +442,11 @@ def classify_valid(binary, args, timeout, folder):
             details.append("empty output")
         return kinds or ["answer"], elapsed, "; ".join(details)
     try:
-        d = json.loads(p.stdout)
+        d, contract = freespec_json.load(p.stdout)
     except ValueError as e:
         return ["wrong"], elapsed, "output is not JSON: %s" % e
+    if contract:
+        kinds.append("non-finite"); details += ["contract: " + c for c in contract[:3]]
     command = args[0]
     samples = int(args[args.index("--samples") + 1]) if "--samples" in args else 4
     if command == "jacobian":

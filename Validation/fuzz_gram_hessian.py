@@ -39,6 +39,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import freespec_json  # noqa: E402  (the JSON output contract: nulls named in nonFinite)
+
 ACTIVATIONS_FALLBACK = ["relu", "tanh", "linear", "hard-tanh", "erf", "sigmoid", "gelu", "silu", "leaky-relu:0.1", "abs", "square"]
 
 
@@ -207,10 +210,10 @@ def run_one(binary, args, timeout):
         return "crash", elapsed, "signal %d: %s" % (-p.returncode, p.stderr[-300:])
     if p.returncode == 0:
         try:
-            d = json.loads(p.stdout)
+            d, problems = freespec_json.load(p.stdout)
         except ValueError as e:
             return "wrong", elapsed, "output is not JSON: %s" % e
-        problems = check_answer(args, d)
+        problems = problems + check_answer(args, d)
         return ("wrong", elapsed, "; ".join(problems)) if problems else ("answer", elapsed, "")
     if p.returncode in (2, 64):
         clean = p.stdout.strip() == "" and (p.stderr.startswith("freespec: error:") or p.stderr.startswith("Error:"))

@@ -26,6 +26,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import freespec_json  # noqa: E402  (the JSON output contract: nulls named in nonFinite)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ACTIVATIONS = ["linear", "relu", "leaky-relu", "hard-tanh", "tanh", "erf", "sigmoid", "gelu", "silu"]
 MASS_TOL = 1e-6
@@ -66,9 +69,11 @@ def classify(binary, args, timeout):
         bad = p.returncode not in (2, 64) or any(j in message for j in JARGON)
         return ("INTERNAL" if bad else "refusal"), message, elapsed
     try:
-        results = json.loads(p.stdout)
+        results, contract = freespec_json.load(p.stdout)
     except json.JSONDecodeError:
         return "INTERNAL", "output is not JSON", elapsed
+    if contract:
+        return "WRONG", "JSON contract: " + contract[0], elapsed
     worst = []
     for r in results:
         mass = r["check"]["totalMass"]

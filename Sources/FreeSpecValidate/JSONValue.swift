@@ -1,8 +1,9 @@
 import Foundation
 
 /// Read-only access to a parsed JSON document (from `JSONSerialization`), tolerant of
-/// missing keys: every accessor returns nil rather than trapping. Numbers spelled
-/// "Infinity", "-Infinity" or "NaN" (as `freespec --format json` writes them) read as Doubles.
+/// missing keys: every accessor returns nil rather than trapping. The non-finite numbers that
+/// `freespec --format json` writes as `null` and names in a record's `nonFinite` map (path →
+/// "+inf", "-inf" or "nan") read as those Doubles.
 struct JSONValue {
     let raw: Any?
 
@@ -11,7 +12,39 @@ struct JSONValue {
     /// Parses `data`; nil if it is not JSON.
     init?(data: Data) {
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
-        raw = object
+        raw = Self.restoringNonFinite(object)
+    }
+
+    /// `value` with each record's `nonFinite` entries put back in place of their nulls.
+    private static func restoringNonFinite(_ value: Any) -> Any {
+        if let list = value as? [Any] { return list.map(restoringNonFinite) }
+        guard var record = value as? [String: Any], let marks = record["nonFinite"] as? [String: String] else { return value }
+        for (path, name) in marks {
+            let number: Double = name == "+inf" ? .infinity : (name == "-inf" ? -.infinity : .nan)
+            record = setting(number, at: pathComponents(path)[...], in: record) as? [String: Any] ?? record
+        }
+        return record
+    }
+
+    /// "density.rho[3]" → ["density", "rho", 3].
+    private static func pathComponents(_ path: String) -> [Any] {
+        path.split(separator: ".").flatMap { part -> [Any] in
+            let pieces = part.split(separator: "[")
+            return [String(pieces[0])] + pieces.dropFirst().compactMap { Int($0.dropLast()) }
+        }
+    }
+
+    private static func setting(_ number: Double, at path: ArraySlice<Any>, in value: Any) -> Any {
+        guard let first = path.first else { return number }
+        if let key = first as? String, var object = value as? [String: Any], let inner = object[key] {
+            object[key] = setting(number, at: path.dropFirst(), in: inner)
+            return object
+        }
+        if let index = first as? Int, var list = value as? [Any], list.indices.contains(index) {
+            list[index] = setting(number, at: path.dropFirst(), in: list[index])
+            return list
+        }
+        return value
     }
 
     subscript(key: String) -> JSONValue { JSONValue((raw as? [String: Any])?[key]) }
@@ -25,13 +58,8 @@ struct JSONValue {
     var bool: Bool? { raw as? Bool }
 
     var double: Double? {
-        if let n = raw as? NSNumber { return n.doubleValue }
-        switch raw as? String {
-        case "Infinity": return .infinity
-        case "-Infinity": return -.infinity
-        case "NaN": return .nan
-        default: return nil
-        }
+        if let d = raw as? Double { return d }
+        return (raw as? NSNumber)?.doubleValue
     }
 
     /// An array of numbers (non-numbers read as NaN).

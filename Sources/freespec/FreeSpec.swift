@@ -48,14 +48,6 @@ enum OutputFormat: String, CaseInsensitiveArgument {
     case table, json, csv
 }
 
-/// JSON with infinities and NaN spelled as strings (JSON has no such numbers).
-func encodeJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}
-
 /// A number for a table cell: 4 significant digits, or 10^x for values outside Double's
 /// comfortable range.
 func formatNumber(_ x: Double, log10Value: Double? = nil) -> String {

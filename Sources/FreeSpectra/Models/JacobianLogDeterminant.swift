@@ -60,7 +60,15 @@ extension JacobianSpectrum {
         let phi = activation
         func g(_ q: Double) throws -> Double {
             let sq = q.squareRoot()
-            return try Quadrature.gaussianExpectation({ h in let d = phi.derivative(sq * h); return log(d * d) },
+            // 2 log|φ′|, not log φ′², which is −∞ where φ′² underflows (erf at √q h > 19.3) and
+            // stops the quadrature; where φ′ itself underflows (√q h > 27.3), its log is taken as
+            // that of the least double: a slope law holds at most 1e-9 of its mass where φ′²
+            // underflows, so there |h| ≥ 6 and φ′ underflows at |h| ≥ 6·27.3/19.3 > 8, a mass
+            // below 1e-15 whose log is off by at most q h², an error below 1e-10 in E[log λ].
+            return try Quadrature.gaussianExpectation({ h in
+                let d = abs(phi.derivative(sq * h))
+                return d == 0 ? log(Double.leastNonzeroMagnitude) : 2 * log(d)
+            },
                                                       breakpoints: phi.kinks.map { $0 / sq })
         }
         var cache: [Double: (mean: Double, derivative: Double)] = [:]
