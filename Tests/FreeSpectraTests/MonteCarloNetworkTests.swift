@@ -203,6 +203,18 @@ import Testing
         #expect(clipped.counts.reduce(0, +) + clipped.underflow + clipped.overflow == 1002 && clipped.overflow > 0)
     }
 
+    /// Eigenvalues that differ only by rounding (a linear orthogonal network: all equal 1 up to
+    /// a few ulps) make one widened bin range, never zero-width bins with density 0/0.
+    @Test func histogramOfRoundingSpreadIsFinite() throws {
+        let values = (0..<64).map { k in 1 - Double(k % 5) * Double.ulpOfOne }
+        let s = try EmpiricalSpectrum(samples: [values])
+        for logarithmic in [false, true] {
+            let h = try s.histogram(bins: 60, logarithmic: logarithmic)
+            #expect(zip(h.edges, h.edges.dropFirst()).allSatisfy { $1 > $0 })
+            #expect(h.density.allSatisfy(\.isFinite) && h.counts.reduce(0, +) == 64)
+        }
+    }
+
     /// Progress is reported after every layer of every sample, ending at (S·L, S·L).
     @Test func progressIsReported() throws {
         var calls: [(Int, Int)] = []

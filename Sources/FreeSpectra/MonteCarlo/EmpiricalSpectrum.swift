@@ -111,7 +111,13 @@ public struct EmpiricalSpectrum: Sendable {
         guard lo.isFinite, hi.isFinite, !(logarithmic && lo <= 0) else {
             throw NumericalError.invalidArgument("histogram range [\(lo), \(hi)] must be finite (and positive for log bins)")
         }
-        if hi == lo {  // a single value (e.g. an exact atom): widen symmetrically
+        // A spread below 1e-9 of the value is rounding, not spectrum: the SVD gives eigenvalues
+        // to about N·ε relative (≤ 1e-12 for N ≤ 4096), and 60 bins inside a few ulps would
+        // have coinciding edges (zero width, density 0/0). Such a range is one value (e.g. an
+        // exact atom, all slopes equal): widen it symmetrically.
+        if hi - lo <= 1e-9 * max(abs(lo), abs(hi)) {
+            let centre = 0.5 * (lo + hi)
+            (lo, hi) = (centre, centre)
             let pad = lo == 0 ? 0.5 : abs(lo) * 1e-6
             (lo, hi) = logarithmic ? (lo / (1 + 1e-6), hi * (1 + 1e-6)) : (lo - pad, hi + pad)
         }
