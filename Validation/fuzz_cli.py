@@ -169,7 +169,7 @@ def critical_energy_config(rng):
 OVERFLOW_COMPANIONS = {"conditionMeasure": "log10ConditionMeasure", "lambdaMax": "log10LambdaMax",
                        "moments": "log10FirstMoment", "variance": "log10FirstMoment"}
 # Any standard error (`…StdErr`, `stdErr`, per moment or per layer) of a run with one sample.
-SINGLE_SAMPLE_SE = re.compile(r"(?i)stderr(\[\])?$")
+SINGLE_SAMPLE_SE = re.compile(r"(?i)(stderr|standardError)(\[\])?$")
 
 
 def legitimate_non_finite(record, path, samples):
@@ -181,7 +181,7 @@ def legitimate_non_finite(record, path, samples):
     if name in ("conditionMeasure", "log10ConditionMeasure", "log10Quantile01") and zero >= 0.01:
         return "κ = ∞: atom at 0 ≥ 1 %"
     if path == "$.meanField.qStar" and record["meanField"].get("operatingPoint") == "layer-by-layer" \
-            and not record["meanField"].get("fixedPoints"):
+            and not any(f.get("stable") and f.get("q", 0) > 0 for f in record["meanField"].get("fixedPoints") or []):
         return "q* = ∞: no finite fixed point, computed layer by layer"
     if path == "$.support[][]" and math.isfinite(record.get("log10LambdaMax") or math.nan):
         return "beyond Double (its log10 field is finite)"

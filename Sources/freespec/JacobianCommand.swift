@@ -161,7 +161,7 @@ struct JacobianCommand: ParsableCommand {
         if withMC { header.insert(contentsOf: ["KS", "MC"], at: 12) }
         let rows = results.map { r -> [String] in
             let p = r.prediction
-            let atoms = p.atoms.isEmpty ? "none" : p.atoms.map { "\(formatNumber($0.mass))@\(formatNumber($0.location))" }.joined(separator: " ")
+            let atoms = p.atoms.isEmpty ? "none" : p.atoms.map { "\(formatNumber($0.mass))@\(formatNumber($0.location, log10Value: $0.logLocation / log(10)))" }.joined(separator: " ")
             var row = [p.weights, "\(p.depth)", qCell(p.meanField), formatNumber(p.meanField.sigmaW),
                        formatNumber(p.meanField.sigmaB), formatNumber(p.meanField.chi),
                        formatNumber(p.moments[0], log10Value: p.log10FirstMoment),

@@ -76,7 +76,7 @@ struct JacobianFigure {
             plot.secondaryYAxis?.range = 0...min(1.1, 1.15 * (atoms.map(\.atom.mass).max() ?? 1))
         }
         for (k, (atom, owners)) in atoms.enumerated() {
-            let x = logScale ? (atom.location > 0 ? log10(atom.location) : -.infinity) : atom.location
+            let x = logScale ? (atom.location > 0 ? atom.logLocation / log(10) : -.infinity) : atom.location
             let place = atom.location == 0 ? "λ = 0" : "λ = " + formatNumber(atom.location)
             let names = owners.map { "\(entries[$0].prediction.weights) L=\(entries[$0].prediction.depth)" }
             let owner = entries.count > 1 && owners.count < entries.count ? " (" + names.joined(separator: ", ") + ")" : ""
@@ -98,7 +98,7 @@ struct JacobianFigure {
                                       : (s.reachesZero ? 0 : exp(s.logSupport.first?.lowerBound ?? s.logUpperEdge)))
             }
             for a in entry.prediction.atoms where a.location > 0 {
-                lo = min(lo, logScale ? log10(a.location) : a.location)
+                lo = min(lo, logScale ? a.logLocation / log(10) : a.location)
             }
             if !logScale && entry.prediction.atoms.contains(where: { $0.location == 0 }) { lo = min(lo, 0) }
         }

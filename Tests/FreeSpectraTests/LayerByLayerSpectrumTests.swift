@@ -84,6 +84,20 @@ import Testing
 
     /// Where q^l outgrows what the slopes can be evaluated at (GELU at σ_w = 3: q² = 40, where
     /// φ′² underflows Double with probability 7.5e-6), the refusal names the layer and σ_w.
+    /// A linear orthogonal network is σ_w^L times an orthogonal matrix: J Jᵀ is one atom at
+    /// σ_w^{2L} (closed form), here 10^616.6, beyond Double. It is answered, its log-location
+    /// exact (the relative tolerance 1e-12 is rounding of L ln σ_w² = 1420), variance 0.
+    @Test func anAtomBeyondDoubleIsAnswered() throws {
+        let sigmaW = 2.0338, depth = 1000
+        let p = try JacobianSpectrum(activation: Linear(), weights: .orthogonal, depth: depth,
+                                     point: .weights(sigmaW: sigmaW, sigmaB: 0)).predict(points: 2)
+        let atom = try #require(p.atoms.first)
+        let exact = Double(depth) * log(sigmaW * sigmaW)
+        #expect(p.atoms.count == 1 && atom.mass == 1 && atom.location == .infinity)
+        #expect(abs(atom.logLocation - exact) <= 1e-12 * exact && abs(p.log10FirstMoment * log(10) - exact) <= 1e-12 * exact)
+        #expect(p.variance == 0 && abs(p.check.totalMass - 1) < 1e-12)
+    }
+
     @Test func growingPreactivationsAreRefusedInTheUsersTerms() throws {
         do {
             _ = try JacobianSpectrum(activation: GELU(), weights: .orthogonal, depth: 10, point: .weights(sigmaW: 3, sigmaB: 0))

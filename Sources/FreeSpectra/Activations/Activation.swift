@@ -4,10 +4,13 @@ import RealModule
 /// A scalar activation φ of a fully connected network, with its derivative.
 ///
 /// Conforming types give φ and φ′ on the real line. Activations that are analytic in a
-/// strip around the real axis also give φ′ at complex arguments
-/// (`derivative(complex:)`): the spectral engine then evaluates the law of φ′(√q h)² on
-/// a contour lifted off the real axis, which stays accurate when the spectral parameter
-/// approaches the support (see `DerivativeSquaredLaw`).
+/// strip around the real axis, or piecewise analytic between their `kinks`, also give φ′ at
+/// complex arguments (`derivative(complex:)`; a piecewise φ continues the piece that holds
+/// Re x): the spectral engine then evaluates the law of φ′(√q h)² on a contour lifted off
+/// the real axis, which returns to it at each kink and stays accurate when the spectral
+/// parameter approaches the support (see `DerivativeSquaredLaw`). Without it the law is a
+/// real-axis quadrature: its moments are exact, but the density of J Jᵀ near its edges is
+/// resolved only to about 1e-6 of the mass, the self-check's tolerance.
 public protocol Activation: Sendable {
     /// A short name used in output (`"tanh"`, `"leaky-relu(0.1)"`).
     var name: String { get }
@@ -15,7 +18,8 @@ public protocol Activation: Sendable {
     func value(_ x: Double) -> Double
     /// φ′(x); at a kink, either one-sided value (a null set under the Gaussian law).
     func derivative(_ x: Double) -> Double
-    /// φ′ continued to complex x, or nil when φ is not analytic (piecewise laws).
+    /// φ′ continued to complex x (for a piecewise-analytic φ, the continuation of the piece
+    /// that holds Re x), or nil: then the slope law is integrated on the real axis.
     func derivative(complex x: Complex<Double>) -> Complex<Double>?
     /// Points where φ or φ′ is not smooth: quadrature splits there.
     var kinks: [Double] { get }

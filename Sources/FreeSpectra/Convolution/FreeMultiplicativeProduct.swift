@@ -287,7 +287,7 @@ public struct FreeMultiplicativeProduct: Sendable {
         if baseDeficit < heaviest {
             func search(_ g: Int, _ deficit: Double, _ logLocation: Double) {
                 if g == slopeGroups.count {
-                    result.append(Atom(location: exp(logLocation + logScale), mass: 1 - deficit))
+                    result.append(Atom(logLocation: logLocation + logScale, mass: 1 - deficit))
                     smallestDeficit = min(smallestDeficit, deficit)
                     return
                 }
@@ -305,7 +305,7 @@ public struct FreeMultiplicativeProduct: Sendable {
                         let total = deficit + Double(copies) * d
                         guard total < heaviest else { continue }
                         distribute(i + 1, remaining - copies, total,
-                                   logLocation + Double(copies) * Foundation.log(atoms[c].location))
+                                   logLocation + Double(copies) * atoms[c].logLocation)
                     }
                 }
                 distribute(0, group.count, deficit, logLocation)
@@ -575,7 +575,7 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// conditioned form of `TopAtomTail`.
     func tails(_ s: State, logX t: Double) -> (total: Double, continuous: Double) {
         let direct = tailMass(s)
-        let atomsAbove = atoms.filter { $0.location > 0 && Foundation.log($0.location) > t }
+        let atomsAbove = atoms.filter { $0.location > 0 && $0.logLocation > t }
         guard let top = topAtomTail else { return (direct, direct - atomsAbove.reduce(0) { $0 + $1.mass }) }
         var belowTop = top.massBelowTop(s)
         // The two forms differ by rounding only, or by a whole turn of an argument (2 in units
@@ -643,10 +643,10 @@ struct TopAtomTail: Sendable {
             let others = group.law.atoms.dropLast().map { (location: $0.location, mass: $0.mass) }
             laws.append(Law(count: Double(group.count), top: top.location, topMass: top.mass, others: others))
             deficit += Double(group.count) * others.reduce(0) { $0 + $1.mass }
-            logLocation += Double(group.count) * Foundation.log(top.location)
+            logLocation += Double(group.count) * top.logLocation
         }
         guard let atom = product.atoms.last, atom.location > 0,
-              abs(Foundation.log(atom.location) - logLocation) <= 1e-12 * max(1, abs(logLocation)) else { return nil }
+              abs(atom.logLocation - logLocation) <= 1e-12 * max(1, abs(logLocation)) else { return nil }
         self.laws = laws
         mass = 1 - deficit
         self.logLocation = logLocation

@@ -218,7 +218,7 @@ struct BranchWalker {
     mutating func point(at t: Double) throws -> SpectralPoint {
         if t >= edge.logLocation {
             // Only atoms above the continuous part can lie here (see `continuousEdgeBelowTopAtom`).
-            let tail = product.atoms.filter { Foundation.log($0.location) > t }.reduce(0) { $0 + $1.mass }
+            let tail = product.atoms.filter { $0.logLocation > t }.reduce(0) { $0 + $1.mass }
             return SpectralPoint(logX: t, logDensity: 0, tail: tail, continuousTail: 0, state: nil)
         }
         let s = try advance(to: t)

@@ -324,7 +324,7 @@ extension FreeMultiplicativeProduct {
         let logTop = logTopOfSlopeLaws
         guard continuousMass > 0,
               let highest = atoms.last, highest.location > 0,
-              abs(Foundation.log(highest.location) - logTop) <= 1e-9 * max(1, abs(logTop)) else { return nil }
+              abs(highest.logLocation - logTop) <= 1e-9 * max(1, abs(logTop)) else { return nil }
         var us: [Complex<Double>] = []
         // The scan runs up to the most negative singular point −1/r of the equation (−1 for
         // square networks); when that is −1/ρ*, −1 − ρ* w is v itself and the scan moves in v.

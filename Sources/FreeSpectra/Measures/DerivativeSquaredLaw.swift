@@ -224,6 +224,10 @@ struct LiftedContour {
             }
             breaks.insert(c)
         }
+        // A kink is a vertex on the real axis: φ′ continued from either side is a different
+        // analytic function, and Cauchy's theorem moves each panel only within one piece.
+        let kinks = Set(activation.kinks.filter { $0 > -xMax && $0 < xMax })
+        breaks.formUnion(kinks)
         let sortedBreaks = breaks.filter { $0 >= -xMax && $0 <= xMax }.sorted()
 
         // Height of the lift: against g′ (so Im g ≤ 0 to first order), bounded so the first
@@ -260,7 +264,7 @@ struct LiftedContour {
         // q = 8) in the weights of the far-tail poles, which for |u| below those poles made
         // Im(1 + M(u)) > 0 on the negative axis: unphysical, and it is where the walk of GELU
         // at q* = 8, L = 10 000 (u ~ −1e-230) left its branch.
-        let vertices = sortedBreaks.map { x in Complex(x, abs(x) >= xMax ? 0 : lift(x)) }
+        let vertices = sortedBreaks.map { x in Complex(x, abs(x) >= xMax || kinks.contains(x) ? 0 : lift(x)) }
         let normalization = 1 / (2 * Double.pi * q).squareRoot()
         let rule = LiftedContour.rule
         for j in 0..<(vertices.count - 1) {

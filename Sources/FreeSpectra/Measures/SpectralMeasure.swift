@@ -1,15 +1,41 @@
+import Foundation
 import ComplexModule
 import RealModule
 
 /// A point mass of a spectral measure.
+///
+/// The location is also kept as its logarithm, which stays exact where the location itself
+/// is beyond Double: an atom of a deep product sits at σ_w^{2L}·Π x_l, e.g. 10^616 for a
+/// linear orthogonal network at σ_w = 2.03, L = 1000 (`location` is then +∞). Encoded as
+/// `location` and `mass` only.
 public struct Atom: Sendable, Equatable, Codable {
-    /// Where the mass sits.
-    public var location: Double
+    /// Where the mass sits (+∞ when beyond Double; see `logLocation`).
+    public let location: Double
+    /// ln(location) (−∞ for an atom at 0).
+    public let logLocation: Double
     /// Its probability mass, in (0, 1].
-    public var mass: Double
+    public let mass: Double
     public init(location: Double, mass: Double) {
         self.location = location
+        self.logLocation = Foundation.log(location)
         self.mass = mass
+    }
+    /// The atom at e^logLocation, for locations that may be beyond Double.
+    public init(logLocation: Double, mass: Double) {
+        self.location = Foundation.exp(logLocation)
+        self.logLocation = logLocation
+        self.mass = mass
+    }
+
+    private enum CodingKeys: String, CodingKey { case location, mass }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(location: try c.decode(Double.self, forKey: .location), mass: try c.decode(Double.self, forKey: .mass))
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(location, forKey: .location)
+        try c.encode(mass, forKey: .mass)
     }
 }
 

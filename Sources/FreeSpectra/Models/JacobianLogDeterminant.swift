@@ -78,7 +78,7 @@ extension JacobianSpectrum {
             if let known = cache[q] { slopes.append(known); continue }
             let value: (mean: Double, derivative: Double)
             if law.isAtomic {
-                value = (law.atoms.reduce(0) { $0 + $1.mass * log($1.location) }, 0)
+                value = (law.atoms.reduce(0) { $0 + $1.mass * $1.logLocation }, 0)
             } else if activation.isPositivelyHomogeneous {
                 value = (try g(1), 0)
             } else {

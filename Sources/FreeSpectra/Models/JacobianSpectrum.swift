@@ -262,7 +262,7 @@ public struct JacobianSpectrum: Sendable {
         let (mass, densityMoments) = hasContinuous ? try analysis.densityMoments(count: 4, logFirstMoment: logM1) : (0, [0, 0, 0, 0])
         let atomMass = analysis.atoms.reduce(0) { $0 + $1.mass }
         let momentErrors = (0..<4).map { k -> Double in
-            let atoms = analysis.atoms.reduce(0.0) { $0 + ($1.location > 0 ? $1.mass * exp(Double(k + 1) * (log($1.location) - logM1)) : 0) }
+            let atoms = analysis.atoms.reduce(0.0) { $0 + ($1.location > 0 ? $1.mass * exp(Double(k + 1) * ($1.logLocation - logM1)) : 0) }
             return abs(densityMoments[k] + atoms - normalized[k]) / normalized[k]
         }
         // κ on the whole law: λ_max over its 1 % quantile, atoms included (∞ when the atom at 0
@@ -274,7 +274,7 @@ public struct JacobianSpectrum: Sendable {
         return JacobianPrediction(
             depth: depth, activation: activation.name, weights: weights.rawValue, widthRatios: widthRatios, meanField: meanField,
             moments: moments, log10FirstMoment: logM1 / log(10),
-            variance: exp(2 * logM1) * normalizedVariance, normalizedVariance: normalizedVariance,
+            variance: normalizedVariance == 0 ? 0 : exp(2 * logM1) * normalizedVariance, normalizedVariance: normalizedVariance,
             atoms: analysis.atoms, support: support,
             lambdaMax: analysis.lambdaMax, log10LambdaMax: analysis.logLambdaMax / log(10),
             log10Quantile01: lawQ01 / log(10), log10Median: lawMedian / log(10),
@@ -283,7 +283,7 @@ public struct JacobianSpectrum: Sendable {
             conditionMeasure: exp(conditionLog), log10ConditionMeasure: conditionLog / log(10),
             isometry: verdict, density: density, evaluations: evaluations.isEmpty ? nil : evaluated.map { $0! },
             check: try DensityCheck(totalMass: mass + atomMass, momentRelativeErrors: momentErrors, density: density,
-                                    atomsAboveEdge: analysis.atoms.filter { log($0.location) > analysis.logUpperEdge }.reduce(0) { $0 + $1.mass },
+                                    atomsAboveEdge: analysis.atoms.filter { $0.logLocation > analysis.logUpperEdge }.reduce(0) { $0 + $1.mass },
                                     hasContinuousPart: hasContinuous, what: "the spectrum of J Jᵀ (\(activation.name), \(weights.rawValue), L = \(depth))"),
             log10Moments: normalized.enumerated().map { (Double($0.offset + 1) * logM1 + log($0.element)) / log(10) })
     }
@@ -309,10 +309,10 @@ public struct JacobianSpectrum: Sendable {
                 let fraction = (p - below) / continuous
                 return try analysis.logQuantile(min(max(fraction, 1e-300), 1 - 1e-16) )
             }
-            if below + continuousBelow + atom.mass >= p { return log(atom.location) }
+            if below + continuousBelow + atom.mass >= p { return atom.logLocation }
             below += atom.mass
         }
-        guard continuous > 0 else { return positive.last.map { log($0.location) } ?? -.infinity }
+        guard continuous > 0 else { return positive.last.map(\.logLocation) ?? -.infinity }
         return try analysis.logQuantile(min(max((p - below) / continuous, 1e-300), 1 - 1e-16))
     }
 
