@@ -180,9 +180,11 @@ def legitimate_non_finite(record, path, samples):
         return "ξ = ∞ at χ = 1"
     if name in ("conditionMeasure", "log10ConditionMeasure", "log10Quantile01") and zero >= 0.01:
         return "κ = ∞: atom at 0 ≥ 1 %"
-    if path == "$.meanField.qStar" and record["meanField"].get("operatingPoint") == "layer-by-layer" \
-            and not any(f.get("stable") and f.get("q", 0) > 0 for f in record["meanField"].get("fixedPoints") or []):
-        return "q* = ∞: no finite fixed point, computed layer by layer"
+    if path == "$.meanField.qStar" and record["meanField"].get("operatingPoint") == "layer-by-layer":
+        # q* is the limit of q^l: ∞ when the trajectory grows (beyond the unstable fixed point).
+        lq = (record["meanField"].get("trajectory") or {}).get("log10Q") or []
+        if len(lq) < 2 or lq[-1] > lq[-2]:
+            return "q* = ∞: q^l grows without bound, computed layer by layer"
     if path == "$.support[][]" and math.isfinite(record.get("log10LambdaMax") or math.nan):
         return "beyond Double (its log10 field is finite)"
     if name in ("log10Median",) and zero >= 0.5:

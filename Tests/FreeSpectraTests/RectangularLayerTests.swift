@@ -107,6 +107,23 @@ import Testing
         }
     }
 
+    /// Leaky-ReLU(0.01) through narrowing Gaussian layers has two bands, at ~10^-2…10^0.5 and
+    /// ~10^-7…10^-4, each of half the mass: continuation along the real axis through the gap
+    /// followed a non-physical real solution past the lower band (down to 10^-317, minutes),
+    /// and the walk now checks the gap against a descent from infinity. Witnesses: the mass and
+    /// moments against the series, and a sampled network (the KS and moment rules above).
+    @Test func bandsBelowAGapAreFound() throws {
+        let widths: [Double] = [1, 0.636, 0.623, 0.264]
+        let product = try Self.product("leaky-relu", .gaussian, qStar: 0.5, widths: widths)
+        let analysis = try SpectrumAnalysis(product: product)
+        try Self.checkMassAndMoments(product, analysis, "leaky-relu gaussian \(widths)")
+        let gap = try analysis.cdf(at: [1e-3])[0]
+        #expect(abs(gap - 0.5) < 0.05, "F(1e-3) = \(gap): the lower band holds about half the mass")
+        let (v, errors) = try Self.verdict("leaky-relu", sampled: .gaussian, widths: widths)
+        #expect(v.agrees, "\(v.reason)")
+        #expect(abs(errors[0]) <= 4 * errors[2] + 0.1 && abs(errors[1]) <= 4 * errors[3] + 0.1, "moment errors \(errors)")
+    }
+
     /// The same comparison must fail when the theory ignores the shape: a network whose output
     /// is twice as wide as its input, compared with the square theory, misses the rank-deficit
     /// atom of mass 1/2 at 0 (and so KS ≥ 1/2 minus the square ReLU atom's overlap).

@@ -89,6 +89,9 @@ struct BranchWalker {
     /// where the walk takes its states from the edge's expansion (see `besideLowerEdge`).
     private var lowerEdge: (edge: FreeMultiplicativeProduct.Edge, zone: Double)?
     var includeCDF = true
+    /// Work done so far, in Newton solves (trial steps of `advance` and the steps of descents
+    /// from infinity).
+    private(set) var work = 0
 
     init(product: FreeMultiplicativeProduct, edge: FreeMultiplicativeProduct.Edge) {
         self.product = product
@@ -221,7 +224,22 @@ struct BranchWalker {
             let tail = product.atoms.filter { $0.logLocation > t }.reduce(0) { $0 + $1.mass }
             return SpectralPoint(logX: t, logDensity: 0, tail: tail, continuousTail: 0, state: nil)
         }
-        let s = try advance(to: t)
+        var s = try advance(to: t)
+        if product.slopeGroups.allSatisfy({ $0.law.isAtomic }), -s.w.imaginary <= 1e-13 * product.scaleOfW(s),
+           let physical = descend(to: t),
+           physical.wDifference(from: s).length > 1e-8 * max(product.scaleOfW(s), product.scaleOfW(physical)) {
+            // In a gap the real axis offers more than one real solution, and continuation can
+            // follow one that is not the physical branch past the upper edge of the next band
+            // down (leaky-ReLU(0.01), narrowing Gaussian layers: bands at 10^-2…3 and
+            // 10^-7…10^-4, and the walk went on in a "gap" down to 10^-317). A descent from
+            // infinity through the upper half-plane ends on the physical branch: where the two
+            // disagree, the walk resumes from it. (Atomic slope laws only: their solves cost
+            // microseconds, and they are what makes gaps between bands.)
+            s = physical
+            state = physical
+            previous = nil
+            atEdge = false
+        }
         // On the real branch (gaps, below the support) Im w is rounding noise of order
         // 1e-40, and where a smooth slope law thins out like a Gaussian tail (GELU, SiLU at
         // small q) the true Im w falls below the rounding of w itself and flickers around
@@ -238,6 +256,10 @@ struct BranchWalker {
                              continuousTail: min(product.continuousMass, max(0, tails.continuous)), state: s)
     }
 
+    private mutating func descend(to target: Double) -> State? {
+        product.descendFromInfinity(toLogX: target, logLambdaMax: edge.logLocation, solves: &work)
+    }
+
     /// Moves the solution to log x = `target` < current, returning the state there.
     mutating func advance(to target: Double) throws -> State {
         // Steps may grow by at most 3× over the last accepted one: the secant predictor is
@@ -251,8 +273,9 @@ struct BranchWalker {
         // A bound on the work of one call, so a pathological case ends in an error instead
         // of running on: an ordinary advance takes a few to a few hundred trial steps.
         var attempts = 0
+        let workAtStart = work
         if atEdge && !start.isRegular && start.inverseWExpansion == nil,
-           let s = product.descendFromInfinity(toLogX: target, logLambdaMax: edge.logLocation) {
+           let s = descend(to: target) {
             // An edge at the end of the range of M (a slope law whose density vanishes at its
             // top): nothing predicts the branch there, and it is reached through the upper
             // half-plane instead.
@@ -271,9 +294,13 @@ struct BranchWalker {
         }
         while logX > target {
             attempts += 1
-            guard attempts <= 20_000 else {
+            work += 1
+            // Trial steps and descents from infinity together: a descent that fails after its
+            // 2 000 solves, tried at every second halving, made 20 000 trial steps cost 10⁷
+            // solves (minutes) for leaky-ReLU(0.01) with narrowing Gaussian layers.
+            guard attempts <= 20_000, work - workAtStart <= 100_000 else {
                 throw NumericalError.didNotConverge(
-                    "branch continuation did not reach x = \(describeX(target)) within 20 000 steps (stuck at x = \(describeX(logX)))")
+                    "branch continuation did not reach x = \(describeX(target)) within 20 000 steps or 100 000 solves (stuck at x = \(describeX(logX)))")
             }
             let predicted = predict(stepTarget)
             // Within 1e-8 (in units of the spectrum's scale in log λ, `Edge.logScale`) of a
@@ -334,7 +361,7 @@ struct BranchWalker {
                     // Continuation along the real axis is stuck (a monotone edge, or a branch
                     // point the predictor cannot pass): reach the target instead through the
                     // upper half-plane, where the solution is analytic.
-                    if let s = product.descendFromInfinity(toLogX: target, logLambdaMax: edge.logLocation) {
+                    if let s = descend(to: target) {
                         previous = nil
                         logX = target
                         state = s

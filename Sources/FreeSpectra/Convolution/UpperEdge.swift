@@ -432,6 +432,12 @@ extension FreeMultiplicativeProduct {
     /// the way (singularities lie on the real axis only), so this reaches the physical branch
     /// wherever continuation along the real axis is blocked. Returns nil on failure.
     func descendFromInfinity(toLogX t: Double, logLambdaMax: Double) -> State? {
+        var solves = 0
+        return descendFromInfinity(toLogX: t, logLambdaMax: logLambdaMax, solves: &solves)
+    }
+
+    /// The same, adding the Newton solves it made to `solves`.
+    func descendFromInfinity(toLogX t: Double, logLambdaMax: Double, solves total: inout Int) -> State? {
         guard let (logM1, normalized) = try? normalizedMoments(count: 2) else { return nil }
         let start = Complex(logLambdaMax + Foundation.log(100), Double.pi / 4)
         let ratio = Complex.exp(Complex(logM1, 0) - start)  // m_1/z
@@ -454,7 +460,14 @@ extension FreeMultiplicativeProduct {
         let end = Complex(t, 0)
         var s = 0.0, h = 1.0 / 64
         var previous: (Double, State)? = nil
+        // A descent takes ~20–100 solves (steps of at most 1/16 of the segment); one that needs
+        // thousands is creeping along a near-singular stretch and would not end in useful time
+        // (leaky-ReLU(0.01) with narrowing Gaussian layers crept on for minutes): give up.
+        var solves = 0
+        defer { total += solves }
         while s < 1 {
+            solves += 1
+            if solves > 2_000 { return nil }
             let next = min(1, s + h)
             var guess = state
             if let (sp, p) = previous {
