@@ -133,7 +133,7 @@ func explain(_ error: NumericalError, _ context: ErrorContext) -> (what: String,
 
     // The density sweep lost the branch of the spectrum's equation.
     if let m = firstMatch(#"branch continuation stalled at x = (\S+) \(target (\S+)\)"#, in: message)
-        ?? firstMatch(#"branch continuation did not reach x = (\S+) within [0-9 ]+ steps \(stuck at x = (\S+)\)"#, in: message).map({ [$0[1], $0[0]] }) {
+        ?? firstMatch(#"branch continuation did not reach x = (\S+) within [0-9 ]+ steps(?: or [0-9 ]+ solves)? \(stuck at x = (\S+)\)"#, in: message).map({ [$0[1], $0[0]] }) {
         return ("the solver lost the spectrum's branch near λ = \(m[0]) on its way to λ = \(m[1]) (the equation it follows turns too sharply there for double precision) (engine: \(stripped))",
                 "This is a limit of freespec, not a fault in the input: \(nearby)")
     }

@@ -51,7 +51,7 @@ enum OutputFormat: String, CaseInsensitiveArgument {
 /// A number for a table cell: 4 significant digits, or 10^x for values outside Double's
 /// comfortable range.
 func formatNumber(_ x: Double, log10Value: Double? = nil) -> String {
-    if let l = log10Value, l.isFinite, !x.isFinite || (x != 0 && (abs(l) > 300)) { return String(format: "10^%.4g", l) }
+    if let l = log10Value, l.isFinite, !x.isFinite || x == 0 || abs(l) > 300 { return String(format: "10^%.4g", l) }
     if x == 0 { return "0" }
     if !x.isFinite { return x > 0 ? "inf" : (x < 0 ? "-inf" : "nan") }
     if abs(x) >= 1e5 || abs(x) < 1e-3 { return String(format: "%.3e", x) }

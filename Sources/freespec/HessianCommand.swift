@@ -135,7 +135,7 @@ struct HessianCommand: ParsableCommand, SamplingCommand {
         for a in p.atoms {
             plot.markers.append(.init(label: "atom \(formatNumber(a.mass)) at \(formatNumber(a.location))", x: a.location, y: a.mass * peak))
         }
-        if p.atoms.isEmpty || p.atoms.allSatisfy({ $0.location != 0 }) {
+        if p.atoms.isEmpty || p.atoms.allSatisfy({ !$0.isAtZero }) {
             plot.markers.append(.init(label: "λ = 0", x: 0, y: peak))
         }
         return plot.render()

@@ -76,8 +76,8 @@ struct JacobianFigure {
             plot.secondaryYAxis?.range = 0...min(1.1, 1.15 * (atoms.map(\.atom.mass).max() ?? 1))
         }
         for (k, (atom, owners)) in atoms.enumerated() {
-            let x = logScale ? (atom.location > 0 ? atom.logLocation / log(10) : -.infinity) : atom.location
-            let place = atom.location == 0 ? "λ = 0" : "λ = " + formatNumber(atom.location)
+            let x = logScale ? (!atom.isAtZero ? atom.logLocation / log(10) : -.infinity) : atom.location
+            let place = atom.isAtZero ? "λ = 0" : "λ = " + formatNumber(atom.location)
             let names = owners.map { "\(entries[$0].prediction.weights) L=\(entries[$0].prediction.depth)" }
             let owner = entries.count > 1 && owners.count < entries.count ? " (" + names.joined(separator: ", ") + ")" : ""
             plot.markers.append(.init(label: k == 0 ? "atoms (height: mass, right axis)" : "", x: x, y: atom.mass,
@@ -97,10 +97,10 @@ struct JacobianFigure {
                 lo = min(lo, logScale ? try s.logQuantile(0.001) / log(10)
                                       : (s.reachesZero ? 0 : exp(s.logSupport.first?.lowerBound ?? s.logUpperEdge)))
             }
-            for a in entry.prediction.atoms where a.location > 0 {
+            for a in entry.prediction.atoms where !a.isAtZero {
                 lo = min(lo, logScale ? a.logLocation / log(10) : a.location)
             }
-            if !logScale && entry.prediction.atoms.contains(where: { $0.location == 0 }) { lo = min(lo, 0) }
+            if !logScale && entry.prediction.atoms.contains(where: { $0.isAtZero }) { lo = min(lo, 0) }
         }
         if !lo.isFinite { lo = hi - 1 }
         let span = max(hi - lo, logScale ? 0.1 : 1e-3 * max(abs(hi), 1e-300))

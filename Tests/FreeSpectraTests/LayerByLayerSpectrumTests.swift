@@ -96,6 +96,21 @@ import Testing
         #expect(p.atoms.count == 1 && atom.mass == 1 && atom.location == .infinity)
         #expect(abs(atom.logLocation - exact) <= 1e-12 * exact && abs(p.log10FirstMoment * log(10) - exact) <= 1e-12 * exact)
         #expect(p.variance == 0 && abs(p.check.totalMass - 1) < 1e-12)
+        // The same below Double's range (σ_w = 0.5: 10^-602.1): an atom there is not at 0.
+        let below = try JacobianSpectrum(activation: Linear(), weights: .orthogonal, depth: depth,
+                                         point: .weights(sigmaW: 0.5, sigmaB: 0)).predict(points: 2)
+        let low = try #require(below.atoms.first)
+        #expect(below.atoms.count == 1 && low.location == 0 && !low.isAtZero)
+        #expect(abs(low.logLocation - Double(depth) * log(0.25)) <= 1e-12 * Double(depth) * log(4))
+        // JSON names it by its log10 location; the atom at 0 has none.
+        let json = String(decoding: try JSONEncoder().encode([low, Atom(location: 0, mass: 1)]), as: UTF8.self)
+        #expect(json.contains("\"log10Location\":-602.0") && json.components(separatedBy: "log10Location").count == 2, "\(json)")
+        // A contracting tanh network (q^l → 0, λ_max = 10^-602) is answered, with its grid.
+        for weights in [WeightEnsemble.orthogonal, .gaussian] {
+            let tanh = try JacobianSpectrum(activation: Tanh(), weights: weights, depth: depth,
+                                            point: .weights(sigmaW: 0.5, sigmaB: 0)).predict(points: 20)
+            #expect(abs(tanh.check.totalMass - 1) < 1e-6 && tanh.log10LambdaMax < -590 && tanh.density.log10X.allSatisfy(\.isFinite))
+        }
     }
 
     @Test func growingPreactivationsAreRefusedInTheUsersTerms() throws {

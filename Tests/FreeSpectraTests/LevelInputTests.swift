@@ -7,9 +7,14 @@ import Testing
 /// line, with a header), symmetric matrices by LAPACK against a diagonal and a known 2 × 2,
 /// and every bad input: missing or corrupt files, object dtypes, non-numbers, non-symmetric
 /// matrices.
-@Suite struct LevelInputTests {
-    static func temporary(_ name: String, _ data: Data) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("levelinput-\(UUID().uuidString)-\(name)")
+@Suite final class LevelInputTests {
+    /// Each test's files live in a directory of their own, removed when the test ends.
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("levelinput-\(UUID().uuidString)")
+    init() throws { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func temporary(_ name: String, _ data: Data) throws -> URL {
+        let url = directory.appendingPathComponent(name)
         try data.write(to: url)
         return url
     }
@@ -28,7 +33,7 @@ import Testing
 
     @Test func npyRoundTripAndLayouts() throws {
         let values = [0.25, -1.5, 3e-300, 7]
-        let url = try Self.temporary("a.npy", EigenvalueExport.data(values, format: .npy))
+        let url = try temporary("a.npy", EigenvalueExport.data(values, format: .npy))
         #expect(try EigenvalueFiles.eigenvalueSamples(url) == [values])
         // 2-D C order (2, 3): two samples.
         let six = (0..<6).map(Double.init)
@@ -46,22 +51,22 @@ import Testing
     }
 
     @Test func csvOneSampleOrOnePerLine() throws {
-        let one = try Self.temporary("a.csv", Data("eigenvalue\n1\n2.5\n\n-3\n".utf8))
+        let one = try temporary("a.csv", Data("eigenvalue\n1\n2.5\n\n-3\n".utf8))
         #expect(try EigenvalueFiles.eigenvalueSamples(one) == [[1, 2.5, -3]])
-        let rows = try Self.temporary("b.csv", Data("1, 2, 3\n4,5,6,7\n".utf8))
+        let rows = try temporary("b.csv", Data("1, 2, 3\n4,5,6,7\n".utf8))
         #expect(try EigenvalueFiles.eigenvalueSamples(rows) == [[1, 2, 3], [4, 5, 6, 7]])
         // The file exported by the Monte Carlo commands reads back bit-exactly.
         let values = [0.1, 1 / 3.0, 2e-17]
-        let exported = try Self.temporary("c.csv", EigenvalueExport.data(values, format: .csv))
+        let exported = try temporary("c.csv", EigenvalueExport.data(values, format: .csv))
         #expect(try EigenvalueFiles.eigenvalueSamples(exported) == [values])
     }
 
     @Test func symmetricMatrixEigenvalues() throws {
         // [[2, 1], [1, 2]] has eigenvalues 1 and 3; a diagonal one its diagonal, sorted.
-        let m = try Self.temporary("m.npy", Self.npy(descr: "<f8", shape: "(2, 2)", payload: Self.bytes([2, 1, 1, 2])))
+        let m = try temporary("m.npy", Self.npy(descr: "<f8", shape: "(2, 2)", payload: Self.bytes([2, 1, 1, 2])))
         let e = try EigenvalueFiles.symmetricMatrixEigenvalues(m)
         #expect(e.count == 1 && abs(e[0][0] - 1) <= 1e-15 && abs(e[0][1] - 3) <= 1e-15)
-        let stack = try Self.temporary("s.npy", Self.npy(descr: "<f8", shape: "(2, 2, 2)", payload: Self.bytes([2, 1, 1, 2, 5, 0, 0, -1])))
+        let stack = try temporary("s.npy", Self.npy(descr: "<f8", shape: "(2, 2, 2)", payload: Self.bytes([2, 1, 1, 2, 5, 0, 0, -1])))
         #expect(try EigenvalueFiles.symmetricMatrixEigenvalues(stack)[1] == [-1, 5])
     }
 
@@ -71,25 +76,25 @@ import Testing
         }
         let missing = URL(fileURLWithPath: "/nonexistent/levels.npy")
         #expect(message { try EigenvalueFiles.eigenvalueSamples(missing) }.contains("cannot read"))
-        let corrupt = try Self.temporary("bad.npy", Data("not numpy at all".utf8))
+        let corrupt = try temporary("bad.npy", Data("not numpy at all".utf8))
         #expect(message { try EigenvalueFiles.eigenvalueSamples(corrupt) }.contains("no NumPy magic"))
-        let truncated = try Self.temporary("t.npy", Self.npy(descr: "<f8", shape: "(4,)", payload: Self.bytes([1, 2])))
+        let truncated = try temporary("t.npy", Self.npy(descr: "<f8", shape: "(4,)", payload: Self.bytes([1, 2])))
         #expect(message { try EigenvalueFiles.eigenvalueSamples(truncated) }.contains("promises 4 values"))
-        let objects = try Self.temporary("o.npy", Self.npy(descr: "|O", shape: "(1,)", payload: [0, 0, 0, 0, 0, 0, 0, 0]))
+        let objects = try temporary("o.npy", Self.npy(descr: "|O", shape: "(1,)", payload: [0, 0, 0, 0, 0, 0, 0, 0]))
         #expect(message { try EigenvalueFiles.eigenvalueSamples(objects) }.contains("element type"))
-        let words = try Self.temporary("w.csv", Data("1\n2\nthree\n".utf8))
+        let words = try temporary("w.csv", Data("1\n2\nthree\n".utf8))
         #expect(message { try EigenvalueFiles.eigenvalueSamples(words) }.contains("line 3: 'three'"))
-        let other = try Self.temporary("x.json", Data("[1,2,3]".utf8))
+        let other = try temporary("x.json", Data("[1,2,3]".utf8))
         #expect(message { try EigenvalueFiles.eigenvalueSamples(other) }.contains("unknown eigenvalue file extension"))
         // A non-symmetric matrix, a non-square one, a NaN entry.
-        let skew = try Self.temporary("k.npy", Self.npy(descr: "<f8", shape: "(2, 2)", payload: Self.bytes([2, 1, 0.5, 2])))
+        let skew = try temporary("k.npy", Self.npy(descr: "<f8", shape: "(2, 2)", payload: Self.bytes([2, 1, 0.5, 2])))
         #expect(message { try EigenvalueFiles.symmetricMatrixEigenvalues(skew) }.contains("not symmetric"))
-        let wide = try Self.temporary("r.npy", Self.npy(descr: "<f8", shape: "(2, 3)", payload: Self.bytes([1, 2, 3, 4, 5, 6])))
+        let wide = try temporary("r.npy", Self.npy(descr: "<f8", shape: "(2, 3)", payload: Self.bytes([1, 2, 3, 4, 5, 6])))
         #expect(message { try EigenvalueFiles.symmetricMatrixEigenvalues(wide) }.contains("shape (N, N)"))
-        let nan = try Self.temporary("n.npy", Self.npy(descr: "<f8", shape: "(2, 2)", payload: Self.bytes([1, .nan, .nan, 1])))
+        let nan = try temporary("n.npy", Self.npy(descr: "<f8", shape: "(2, 2)", payload: Self.bytes([1, .nan, .nan, 1])))
         #expect(message { try EigenvalueFiles.symmetricMatrixEigenvalues(nan) }.contains("non-finite"))
         // A symmetric matrix up to 1e-12 relative rounding is accepted.
-        let nearly = try Self.temporary("y.npy", Self.npy(descr: "<f8", shape: "(2, 2)", payload: Self.bytes([2, 1, 1 + 1e-12, 2])))
+        let nearly = try temporary("y.npy", Self.npy(descr: "<f8", shape: "(2, 2)", payload: Self.bytes([2, 1, 1 + 1e-12, 2])))
         #expect(try EigenvalueFiles.symmetricMatrixEigenvalues(nearly)[0].count == 2)
     }
 }

@@ -313,9 +313,9 @@ public struct FreeMultiplicativeProduct: Sendable {
             search(0, baseDeficit, 0)
         }
         // The heaviest atom off 0 is 1 − smallestDeficit; the others are summed apart from it.
-        let offZero = result.filter { $0.location > 0 }.map(\.mass).sorted(by: >)
+        let offZero = result.filter { !$0.isAtZero }.map(\.mass).sorted(by: >)
         let continuous = offZero.isEmpty ? 1 - zeroMass : smallestDeficit - zeroMass - offZero.dropFirst().reduce(0, +)
-        return (result.sorted { $0.location < $1.location }, max(0, continuous))
+        return (result.sorted { $0.logLocation < $1.logLocation }, max(0, continuous))
     }
 
     // MARK: The equation
@@ -575,7 +575,7 @@ public struct FreeMultiplicativeProduct: Sendable {
     /// conditioned form of `TopAtomTail`.
     func tails(_ s: State, logX t: Double) -> (total: Double, continuous: Double) {
         let direct = tailMass(s)
-        let atomsAbove = atoms.filter { $0.location > 0 && $0.logLocation > t }
+        let atomsAbove = atoms.filter { !$0.isAtZero && $0.logLocation > t }
         guard let top = topAtomTail else { return (direct, direct - atomsAbove.reduce(0) { $0 + $1.mass }) }
         var belowTop = top.massBelowTop(s)
         // The two forms differ by rounding only, or by a whole turn of an argument (2 in units
@@ -645,7 +645,7 @@ struct TopAtomTail: Sendable {
             deficit += Double(group.count) * others.reduce(0) { $0 + $1.mass }
             logLocation += Double(group.count) * top.logLocation
         }
-        guard let atom = product.atoms.last, atom.location > 0,
+        guard let atom = product.atoms.last, !atom.isAtZero,
               abs(atom.logLocation - logLocation) <= 1e-12 * max(1, abs(logLocation)) else { return nil }
         self.laws = laws
         mass = 1 - deficit

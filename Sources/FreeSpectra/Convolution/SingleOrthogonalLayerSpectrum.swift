@@ -97,7 +97,7 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
     }
 
     public var logLambdaMax: Double {
-        atoms.filter { $0.location > 0 }.map(\.logLocation).reduce(logUpperEdge, max)
+        atoms.filter { !$0.isAtZero }.map(\.logLocation).reduce(logUpperEdge, max)
     }
 
     public var logSupport: [ClosedRange<Double>] { pieces.isEmpty ? [] : [logLowerEdge...logUpperEdge] }
@@ -109,7 +109,7 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
 
     /// F(λ) = μ([0, λ]) at t = log λ, atoms included.
     func cdf(logX t: Double) -> Double {
-        let atomMass = atoms.filter { $0.location == 0 || $0.logLocation <= t }.reduce(0) { $0 + $1.mass }
+        let atomMass = atoms.filter { $0.isAtZero || $0.logLocation <= t }.reduce(0) { $0 + $1.mass }
         return atomMass + continuousCDF(logX: t)
     }
 
@@ -152,7 +152,7 @@ public struct SingleOrthogonalLayerSpectrum: SolvedSpectrum {
     public func cdf(at xs: [Double]) throws -> [Double] {
         xs.map { x in
             if x < 0 { return 0 }
-            if x == 0 { return atoms.filter { $0.location == 0 }.reduce(0) { $0 + $1.mass } }
+            if x == 0 { return atoms.filter { $0.isAtZero }.reduce(0) { $0 + $1.mass } }
             return cdf(logX: Foundation.log(x))
         }
     }

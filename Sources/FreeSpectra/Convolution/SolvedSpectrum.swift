@@ -57,7 +57,7 @@ extension SpectrumAnalysis: SolvedSpectrum {
         for (i, t) in logXs.enumerated().dropFirst(inside.count) {
             guard t.isFinite else { throw NumericalError.invalidArgument("log λ must be finite, got \(t)") }
             if i > 0 && t > logXs[i - 1] { throw NumericalError.invalidArgument("points must be sorted in decreasing order") }
-            let tail = atoms.filter { $0.location > 0 && $0.logLocation > t }.reduce(continuousMass) { $0 + $1.mass }
+            let tail = atoms.filter { !$0.isAtZero && $0.logLocation > t }.reduce(continuousMass) { $0 + $1.mass }
             result.append(SpectralPoint(logX: t, logDensity: 0, tail: includeCDF ? tail : .nan,
                                         continuousTail: includeCDF ? continuousMass : .nan, state: nil))
         }

@@ -118,7 +118,7 @@ public struct SpectrumAnalysis: Sendable {
     /// log λ_max: the upper edge of the continuous part, or an atom above it (orthogonal
     /// hard-tanh with L(1 − p) < 1 has its atom at σ_w^{2L} above a gap).
     public var logLambdaMax: Double {
-        atoms.filter { $0.location > 0 }.map(\.logLocation).reduce(edge.logLocation, max)
+        atoms.filter { !$0.isAtZero }.map(\.logLocation).reduce(edge.logLocation, max)
     }
 
     /// Intervals [a, b] (as log λ) on which the density is positive, from the skeleton; an

@@ -323,7 +323,7 @@ extension FreeMultiplicativeProduct {
         let atoms = self.atoms
         let logTop = logTopOfSlopeLaws
         guard continuousMass > 0,
-              let highest = atoms.last, highest.location > 0,
+              let highest = atoms.last, !highest.isAtZero,
               abs(highest.logLocation - logTop) <= 1e-9 * max(1, abs(logTop)) else { return nil }
         var us: [Complex<Double>] = []
         // The scan runs up to the most negative singular point −1/r of the equation (−1 for

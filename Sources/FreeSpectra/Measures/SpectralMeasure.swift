@@ -7,7 +7,8 @@ import RealModule
 /// The location is also kept as its logarithm, which stays exact where the location itself
 /// is beyond Double: an atom of a deep product sits at σ_w^{2L}·Π x_l, e.g. 10^616 for a
 /// linear orthogonal network at σ_w = 2.03, L = 1000 (`location` is then +∞). Encoded as
-/// `location` and `mass` only.
+/// `location` and `mass`, and `log10Location` where the location is beyond Double (+∞, or 0
+/// for an atom that is not at 0).
 public struct Atom: Sendable, Equatable, Codable {
     /// Where the mass sits (+∞ when beyond Double; see `logLocation`).
     public let location: Double
@@ -15,6 +16,8 @@ public struct Atom: Sendable, Equatable, Codable {
     public let logLocation: Double
     /// Its probability mass, in (0, 1].
     public let mass: Double
+    /// Whether the atom sits at 0 (not merely below Double's range, where `location` is 0 too).
+    public var isAtZero: Bool { logLocation == -.infinity }
     public init(location: Double, mass: Double) {
         self.location = location
         self.logLocation = Foundation.log(location)
@@ -27,14 +30,22 @@ public struct Atom: Sendable, Equatable, Codable {
         self.mass = mass
     }
 
-    private enum CodingKeys: String, CodingKey { case location, mass }
+    private enum CodingKeys: String, CodingKey { case location, log10Location, mass }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(location: try c.decode(Double.self, forKey: .location), mass: try c.decode(Double.self, forKey: .mass))
+        let mass = try c.decode(Double.self, forKey: .mass)
+        if let log10 = try c.decodeIfPresent(Double.self, forKey: .log10Location) {
+            self.init(logLocation: log10 * Foundation.log(10.0), mass: mass)
+        } else {
+            self.init(location: try c.decode(Double.self, forKey: .location), mass: mass)
+        }
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(location, forKey: .location)
+        if location == .infinity || (location == 0 && !isAtZero) {
+            try c.encode(logLocation / Foundation.log(10.0), forKey: .log10Location)
+        }
         try c.encode(mass, forKey: .mass)
     }
 }

@@ -249,7 +249,7 @@ public struct JacobianSpectrum: Sendable {
         let solved = hasContinuous ? try analysis.points(descendingLogX: positive.map { log(evaluations[$0]) }, includeCDF: true) : []
         var evaluated = [PointEvaluation?](repeating: nil, count: evaluations.count)
         for (i, p) in zip(positive, solved) { evaluated[i] = PointEvaluation(x: evaluations[i], rho: p.density, cdf: p.cdf) }
-        let atZero = analysis.atoms.first { $0.location == 0 }?.mass ?? 0
+        let atZero = analysis.atoms.first { $0.isAtZero }?.mass ?? 0
         for i in evaluations.indices where evaluated[i] == nil {
             let x = evaluations[i]
             let cdf = x == 0 ? atZero : analysis.atoms.filter { $0.location <= x }.reduce(0) { $0 + $1.mass }
@@ -262,7 +262,7 @@ public struct JacobianSpectrum: Sendable {
         let (mass, densityMoments) = hasContinuous ? try analysis.densityMoments(count: 4, logFirstMoment: logM1) : (0, [0, 0, 0, 0])
         let atomMass = analysis.atoms.reduce(0) { $0 + $1.mass }
         let momentErrors = (0..<4).map { k -> Double in
-            let atoms = analysis.atoms.reduce(0.0) { $0 + ($1.location > 0 ? $1.mass * exp(Double(k + 1) * ($1.logLocation - logM1)) : 0) }
+            let atoms = analysis.atoms.reduce(0.0) { $0 + (!$1.isAtZero ? $1.mass * exp(Double(k + 1) * ($1.logLocation - logM1)) : 0) }
             return abs(densityMoments[k] + atoms - normalized[k]) / normalized[k]
         }
         // κ on the whole law: λ_max over its 1 % quantile, atoms included (∞ when the atom at 0
@@ -296,9 +296,9 @@ public struct JacobianSpectrum: Sendable {
     ///
     /// - Throws: what `SolvedSpectrum.logQuantile` and `cdf(at:)` throw.
     static func logQuantileOfLaw(_ analysis: any SolvedSpectrum, _ p: Double) throws -> Double {
-        let zero = analysis.atoms.first { $0.location == 0 }?.mass ?? 0
+        let zero = analysis.atoms.first { $0.isAtZero }?.mass ?? 0
         if zero >= p { return -.infinity }
-        let positive = analysis.atoms.filter { $0.location > 0 }.sorted { $0.location < $1.location }
+        let positive = analysis.atoms.filter { !$0.isAtZero }.sorted { $0.logLocation < $1.logLocation }
         let continuous = analysis.hasContinuousPart ? 1 - analysis.atoms.reduce(0) { $0 + $1.mass } : 0
         // F_c just below and at each atom: F(ℓ⁻) − atoms below ℓ, over c.
         let atLocations = continuous > 0 ? try analysis.cdf(at: positive.map { $0.location.nextDown }) : positive.map { _ in 0 }
@@ -326,12 +326,14 @@ public struct JacobianSpectrum: Sendable {
         let lowestEdge = analysis.logSupport.first?.lowerBound ?? tMax
         switch scale {
         case .linear:
-            let a = reachesZero ? 0 : exp(lowestEdge), b = exp(tMax)
-            return (0..<n).compactMap { i -> Double? in
+            // In units of λ_max (y = x/λ_max), so a spectrum beyond Double's range (a deep
+            // contracting network: λ_max = 10^-602) keeps its grid.
+            let a = reachesZero ? 0 : exp(lowestEdge - tMax)
+            return (0..<n).map { i -> Double in
                 let s = Double(i) / Double(n - 1)
-                let x = a + (b - a) * (1 + cos(.pi * s)) / 2
-                return x > 0 ? log(x) : log(b) - 40 * log(10)
-            }.map { min($0, tMax) }
+                let y = a + (1 - a) * (1 + cos(.pi * s)) / 2
+                return y > 0 ? min(tMax + log(y), tMax) : tMax - 40 * log(10)
+            }
         case .log:
             // Down to the 10⁻⁶ quantile, or to a positive lower edge within a decade below it
             // (then clustered there too); a lower edge far below holds too little to draw.

@@ -25,8 +25,8 @@ public struct JacobianComparison: Sendable {
                 solved: any SolvedSpectrum, logFirstMoment: Double, disagreementAdvice: String? = nil) throws {
         let (clamped, floor) = clampedToResolution(samples.eigenvalues)
         let spectrum = try EmpiricalSpectrum(samples: clamped)
-        let resolution = solved.atoms.contains { $0.location > 0 } ? 1e-9 : 0
-        let zeroMass = solved.atoms.first { $0.location == 0 }?.mass ?? 0
+        let resolution = solved.atoms.contains { !$0.isAtZero } ? 1e-9 : 0
+        let zeroMass = solved.atoms.first { $0.isAtZero }?.mass ?? 0
         // The abscissae the KS distances ask for: each sampled value shifted by ± the resolution
         // (and its next smaller double, the left limit), for the full and the trimmed samples.
         var queries: [Double] = []
