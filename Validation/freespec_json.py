@@ -4,7 +4,8 @@ Non-finite numbers are written as null, and each record (the top-level object, o
 of a top-level list) names them in `nonFinite`: path inside the record -> "+inf", "-inf", "nan".
 `load` puts the floats back, so checks can treat them as numbers, and lists what breaks the
 contract: a listed path that is not null, a null that is not listed, a number spelled as a
-string ("Infinity", "NaN").
+string ("Infinity", "NaN"). `without_engine_text` drops the `(engine: …)` parts of an error
+message, so checks for jargon read only what is addressed to the user.
 """
 import json
 import math
@@ -64,3 +65,21 @@ def load(text):
 
 def strip_index(path):
     return re.sub(r"\[\d+\]", "[]", path)
+
+
+def without_engine_text(message):
+    """`message` without its `(engine: …)` parts (parentheses balanced): the engine's own text,
+    kept for reports, may name its methods."""
+    out, i = [], 0
+    while True:
+        j = message.find("(engine:", i)
+        if j < 0:
+            return "".join(out) + message[i:]
+        out.append(message[i:j])
+        depth, k = 0, j
+        while k < len(message):
+            depth += {"(": 1, ")": -1}.get(message[k], 0)
+            k += 1
+            if depth == 0:
+                break
+        i = k

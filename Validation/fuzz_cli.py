@@ -395,26 +395,8 @@ def outputs_of(args):
     return [args[i + 1] for i in range(len(args) - 1) if args[i] in ("--plot", "--eigenvalues")]
 
 
-def without_engine_text(message):
-    """`message` without its `(engine: …)` parts (parentheses balanced): the engine's own text,
-    kept for reports, may name its methods."""
-    out, i = [], 0
-    while True:
-        j = message.find("(engine:", i)
-        if j < 0:
-            return "".join(out) + message[i:]
-        out.append(message[i:j])
-        depth, k = 0, j
-        while k < len(message):
-            depth += {"(": 1, ")": -1}.get(message[k], 0)
-            k += 1
-            if depth == 0:
-                break
-        i = k
-
-
 def jargon_in(stderr):
-    user_part = without_engine_text(stderr)
+    user_part = freespec_json.without_engine_text(stderr)
     return [w for w in JARGON if w in user_part]
 
 

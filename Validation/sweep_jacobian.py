@@ -66,7 +66,7 @@ def classify(binary, args, timeout):
     elapsed = time.time() - start
     if p.returncode != 0:
         message = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}"
-        bad = p.returncode not in (2, 64) or any(j in message for j in JARGON)
+        bad = p.returncode not in (2, 64) or any(j in freespec_json.without_engine_text(message) for j in JARGON)
         return ("INTERNAL" if bad else "refusal"), message, elapsed
     try:
         results, contract = freespec_json.load(p.stdout)
