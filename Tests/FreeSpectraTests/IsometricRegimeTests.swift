@@ -327,3 +327,18 @@ import Testing
         for k in 0..<4 { #expect(abs(moments[k] / normalized[k] - 1) <= 1e-6, "m\(k + 1): \(moments[k]) vs \(normalized[k])") }
     }
 }
+
+/// Deep near-linear networks: the closed-form CDF is rounded to ~L ε, and the self-check's
+/// monotonicity slack grows with L (16 L ε), so L = 1000 is answered instead of refused for
+/// a CDF that steps back by 1e-12 to 2.2e-12. Witness: mass and moments against the series.
+@Suite struct DeepNearLinearSelfCheckTests {
+    @Test(arguments: [("tanh", 1e-4), ("tanh", 0.05), ("erf", 1e-3)])
+    func answeredAtDepthAThousand(name: String, qStar: Double) throws {
+        let model = try JacobianSpectrum(activation: try Activations.named(name), weights: .orthogonal, depth: 1000,
+                                         point: .critical(qStar: qStar))
+        let p = try model.predict(points: 200)
+        #expect(abs(p.check.totalMass - 1) < 1e-9 && p.check.momentRelativeErrors.allSatisfy { $0 < 1e-9 },
+                "\(name) q* = \(qStar): mass \(p.check.totalMass), moments \(p.check.momentRelativeErrors)")
+        #expect(p.check.cdfDecrease <= DensityCheck.monotonicitySlack(depth: 1000))
+    }
+}

@@ -490,12 +490,15 @@ public struct FreeMultiplicativeProduct: Sendable {
         var mp: [Complex<Double>] = []
         rk.reserveCapacity(slopeGroups.count)
         mp.reserveCapacity(slopeGroups.count)
-        for (k, group) in slopeGroups.enumerated() {
-            let logU = Complex(Double(group.count)) * logURelative(s, k)
+        // By index, not `for group in slopeGroups`: a copied group retains each of its law's
+        // arrays, which for two-atom laws cost more than the law's sum itself.
+        for k in slopeGroups.indices {
+            let logU = Complex(Double(slopeGroups[k].count)) * logURelative(s, k)
             r0 = r0 + logU
             termScale += logU.length
-            let m = group.law.transform(s.u[k], offset: s.offset(k))
-            rk.append(useComplement ? m.complement - s.onePlus(group.ratio) : m.value - Complex(group.ratio) * s.w)
+            let m = slopeGroups[k].law.transform(s.u[k], offset: s.offset(k))
+            let ratio = slopeGroups[k].ratio
+            rk.append(useComplement ? m.complement - s.onePlus(ratio) : m.value - Complex(ratio) * s.w)
             mp.append(m.derivative)
         }
         return (r0, a, rk, mp, termScale)
@@ -514,10 +517,10 @@ public struct FreeMultiplicativeProduct: Sendable {
             let (r0, a, rk, mp, termScale) = residual(s, logZ: logZ)
             // With du_k = (ρ_k dw − r_k)/M_k′ the first equation gives dw alone.
             var numerator = -r0, denominator = a
-            for (k, group) in slopeGroups.enumerated() {
-                let c = Complex(Double(group.count)) / (s.u[k] * mp[k])
+            for k in slopeGroups.indices {
+                let c = Complex(Double(slopeGroups[k].count)) / (s.u[k] * mp[k])
                 numerator = numerator + c * rk[k]
-                denominator = denominator + c * Complex(group.ratio)
+                denominator = denominator + c * Complex(slopeGroups[k].ratio)
             }
             let dw = numerator / denominator
             guard dw.real.isFinite, dw.imaginary.isFinite else { return nil }
@@ -526,8 +529,8 @@ public struct FreeMultiplicativeProduct: Sendable {
             let wScale = scaleOfW(s)
             if dw.length > 0.5 * wScale { scale = 0.5 * wScale / dw.length }
             let uScales = slopeGroups.indices.map { scaleOfU(s, $0) }
-            for (k, group) in slopeGroups.enumerated() {
-                du[k] = (Complex(group.ratio) * dw - rk[k]) / mp[k]
+            for k in slopeGroups.indices {
+                du[k] = (Complex(slopeGroups[k].ratio) * dw - rk[k]) / mp[k]
                 let limit = 0.5 * uScales[k]
                 if du[k].length > limit { scale = min(scale, limit / du[k].length) }
             }
@@ -598,8 +601,8 @@ public struct FreeMultiplicativeProduct: Sendable {
         for term in shiftTerms {
             imaginary -= term.coefficient / term.ratio * Self.logLower(s.onePlus(term.ratio)).imaginary
         }
-        for (k, group) in slopeGroups.enumerated() {
-            imaginary += Double(group.count) / group.ratio * group.law.logPotentialImaginary(s.u[k], offset: s.offset(k))
+        for k in slopeGroups.indices {
+            imaginary += Double(slopeGroups[k].count) / slopeGroups[k].ratio * slopeGroups[k].law.logPotentialImaginary(s.u[k], offset: s.offset(k))
         }
         return imaginary / .pi
     }

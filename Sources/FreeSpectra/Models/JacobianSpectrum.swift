@@ -284,7 +284,7 @@ public struct JacobianSpectrum: Sendable {
             isometry: verdict, density: density, evaluations: evaluations.isEmpty ? nil : evaluated.map { $0! },
             check: try DensityCheck(totalMass: mass + atomMass, momentRelativeErrors: momentErrors, density: density,
                                     atomsAboveEdge: analysis.atoms.filter { $0.logLocation > analysis.logUpperEdge }.reduce(0) { $0 + $1.mass },
-                                    hasContinuousPart: hasContinuous, what: "the spectrum of J Jᵀ (\(activation.name), \(weights.rawValue), L = \(depth))"),
+                                    hasContinuousPart: hasContinuous, depth: depth, what: "the spectrum of J Jᵀ (\(activation.name), \(weights.rawValue), L = \(depth))"),
             log10Moments: normalized.enumerated().map { (Double($0.offset + 1) * logM1 + log($0.element)) / log(10) })
     }
 
@@ -432,11 +432,17 @@ public struct DensityCheck: Sendable, Codable {
     public let cdfDecrease: Double
 
     public static let tolerance = 1e-6
-    static let monotonicitySlack = 1e-12
+    /// How far F may step back, or out of [0, 1], by rounding: the closed-form CDF is the
+    /// imaginary part of a sum of ~L logarithms of modulus up to π, over π, so it is rounded to
+    /// ~L ε. 16 L ε (3.6e-12 at L = 1000), and never below 1e-12: orthogonal tanh and erf at
+    /// L = 1000, q* ∈ [1e-4, 0.05] step back by 1.0e-12 to 2.2e-12 (refused by a fixed 1e-12);
+    /// a lost band or a wrong branch moves F by 1e-4 or more.
+    static func monotonicitySlack(depth: Int) -> Double { max(1e-12, 16 * .ulpOfOne * Double(depth)) }
 
     /// - Throws: `didNotConverge` naming `what`, the failed check and the measured discrepancy.
     init(totalMass: Double, momentRelativeErrors: [Double], density: DensityTable, atomsAboveEdge: Double,
-         hasContinuousPart: Bool, what: String) throws {
+         hasContinuousPart: Bool, depth: Int, what: String) throws {
+        let slack = Self.monotonicitySlack(depth: depth)
         self.totalMass = totalMass
         self.momentRelativeErrors = momentRelativeErrors
         func fail(_ reason: String) -> NumericalError {
@@ -452,13 +458,13 @@ public struct DensityCheck: Sendable, Codable {
         var decrease = 0.0
         for i in density.cdf.indices {
             let f = density.cdf[i]
-            guard f.isFinite, f >= -Self.monotonicitySlack, f <= 1 + Self.monotonicitySlack else {
+            guard f.isFinite, f >= -slack, f <= 1 + slack else {
                 throw fail("F(\(density.x[i])) = \(f) is not a probability")
             }
             if i > 0 { decrease = max(decrease, f - density.cdf[i - 1]) }
         }
         cdfDecrease = decrease
-        guard decrease <= Self.monotonicitySlack else {
+        guard decrease <= slack else {
             throw fail(String(format: "its CDF decreases by %.2g somewhere on the grid", decrease))
         }
         if hasContinuousPart, let top = density.cdf.first {
