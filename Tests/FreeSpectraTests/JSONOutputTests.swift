@@ -31,7 +31,7 @@ import Testing
     /// Finite documents come out exactly as the encoder wrote them: the digits of 0.1, 1e-300
     /// and 5e-324, escapes, empty containers, nesting.
     @Test func finiteDocumentsAreUnchanged() throws {
-        let record = Record(zeta: 0.1, alpha: 5e-324, inner: Inner(rho: [1e-300, 2.5, -0.0], label: "q* \"= 1\"/é\u{1}"),
+        let record = Record(zeta: 0.1, alpha: .leastNonzeroMagnitude, inner: Inner(rho: [1e-300, 2.5, -0.0], label: "q* \"= 1\"/é\u{1}"),
                             grid: [[1, 2], [], [3]])
         #expect(try encodeJSON(record) == Self.plainEncoding(record))
         #expect(try encodeJSON([record, record]) == Self.plainEncoding([record, record]))
