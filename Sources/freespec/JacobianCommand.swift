@@ -124,19 +124,24 @@ struct JacobianCommand: ParsableCommand {
         try reportingErrors {
             let phi = try parseActivation(activation)
             let point: JacobianSpectrum.OperatingPoint = qStar.map { .critical(qStar: $0) } ?? .weights(sigmaW: sigmaW!, sigmaB: sigmaB ?? 0)
+            // The analytic answers side by side (independent, up to seconds each), then the
+            // Monte Carlo runs one after another (each uses every core through BLAS).
+            let configurations = ensembles.flatMap { ensemble in depths.map { (ensemble, $0) } }
+            let (inputLength, ratios, points, scale, evaluations) = (inputLength, widthRatios?.values, points, scale, at?.values ?? [])
+            let answers = try concurrentMap(configurations) { ensemble, L in
+                let model = try JacobianSpectrum(activation: phi, weights: ensemble, depth: L, point: point,
+                                                 inputLength: inputLength, widthRatios: ratios)
+                let solved = try model.solve()
+                let prediction = try model.predict(points: points, scale: scale, evaluations: evaluations, solved: solved)
+                return (model, solved, prediction)
+            }
             var results: [JacobianResult] = []
-            for ensemble in ensembles {
-                for L in depths {
-                    let model = try JacobianSpectrum(activation: phi, weights: ensemble, depth: L, point: point,
-                                                     inputLength: inputLength, widthRatios: widthRatios?.values)
-                    let solved = try model.solve()
-                    let prediction = try model.predict(points: points, scale: scale, evaluations: at?.values ?? [], solved: solved)
-                    var result = JacobianResult(prediction: prediction, monteCarlo: nil, solved: solved)
-                    if monteCarlo.monteCarloEnabled {
-                        result.monteCarlo = try monteCarlo.run(model: model, prediction: prediction, solved: solved)
-                    }
-                    results.append(result)
+            for (model, solved, prediction) in answers {
+                var result = JacobianResult(prediction: prediction, monteCarlo: nil, solved: solved)
+                if monteCarlo.monteCarloEnabled {
+                    result.monteCarlo = try monteCarlo.run(model: model, prediction: prediction, solved: solved)
                 }
+                results.append(result)
             }
             // The plot is written before anything is printed: a figure that cannot be rendered
             // or written is a failure with nothing on stdout, not an answer followed by an error.
