@@ -93,9 +93,14 @@ struct BranchWalker {
     /// from infinity).
     private(set) var work = 0
 
+    /// Whether points of zero density are checked against a descent from infinity (atomic
+    /// slope laws; see `point(at:)`).
+    private let checksGaps: Bool
+
     init(product: FreeMultiplicativeProduct, edge: FreeMultiplicativeProduct.Edge) {
         self.product = product
         self.edge = edge
+        checksGaps = product.slopeGroups.allSatisfy { $0.law.isAtomic }
         start = edge
         logX = edge.logLocation
         state = edge.state
@@ -225,8 +230,7 @@ struct BranchWalker {
             return SpectralPoint(logX: t, logDensity: 0, tail: tail, continuousTail: 0, state: nil)
         }
         var s = try advance(to: t)
-        if product.slopeGroups.allSatisfy({ $0.law.isAtomic }), -s.w.imaginary <= 1e-13 * product.scaleOfW(s),
-           let physical = descend(to: t),
+        if checksGaps, density(s) == 0, let physical = descend(to: t),
            physical.wDifference(from: s).length > 1e-8 * max(product.scaleOfW(s), product.scaleOfW(physical)) {
             // In a gap the real axis offers more than one real solution, and continuation can
             // follow one that is not the physical branch past the upper edge of the next band
@@ -240,16 +244,7 @@ struct BranchWalker {
             previous = nil
             atEdge = false
         }
-        // On the real branch (gaps, below the support) Im w is rounding noise of order
-        // 1e-40, and where a smooth slope law thins out like a Gaussian tail (GELU, SiLU at
-        // small q) the true Im w falls below the rounding of w itself and flickers around
-        // 1e-16 |w|: anything below 1e-13 of the scale of w is taken as zero so band edges are
-        // seen cleanly. That scale is |w| at the top but |1 + w| = |v| at the bottom, where v is
-        // carried to full relative accuracy: GELU at q* = 8, L = 10 000 has a tail of 1.8e-6 of
-        // the mass over 4.5·10⁶ units of log λ with λρ ~ 1e-13, i.e. Im w ~ 1e-13 but
-        // Im v/|v| ~ 2e-5 (measured against |w| it was cut, and the walk then stalled in the
-        // "gap").
-        let density = -s.w.imaginary > 1e-13 * product.scaleOfW(s) ? -s.w.imaginary / .pi : 0
+        let density = self.density(s)
         guard includeCDF else { return SpectralPoint(logX: t, logDensity: density, tail: .nan, continuousTail: .nan, state: s) }
         let tails = product.tails(s, logX: t)
         return SpectralPoint(logX: t, logDensity: density, tail: min(1, max(0, tails.total)),
@@ -258,6 +253,21 @@ struct BranchWalker {
 
     private mutating func descend(to target: Double) -> State? {
         product.descendFromInfinity(toLogX: target, logLambdaMax: edge.logLocation, solves: &work)
+    }
+
+    /// The density of log λ at state `s`, −Im w/π, or 0 below 1e-13 of the scale of w.
+    ///
+    /// On the real branch (gaps, below the support) Im w is rounding noise of order
+    /// 1e-40, and where a smooth slope law thins out like a Gaussian tail (GELU, SiLU at
+    /// small q) the true Im w falls below the rounding of w itself and flickers around
+    /// 1e-16 |w|: anything below 1e-13 of the scale of w is taken as zero so band edges are
+    /// seen cleanly. That scale is |w| at the top but |1 + w| = |v| at the bottom, where v is
+    /// carried to full relative accuracy: GELU at q* = 8, L = 10 000 has a tail of 1.8e-6 of
+    /// the mass over 4.5·10⁶ units of log λ with λρ ~ 1e-13, i.e. Im w ~ 1e-13 but
+    /// Im v/|v| ~ 2e-5 (measured against |w| it was cut, and the walk then stalled in the
+    /// "gap").
+    private func density(_ s: State) -> Double {
+        -s.w.imaginary > 1e-13 * product.scaleOfW(s) ? -s.w.imaginary / .pi : 0
     }
 
     /// Moves the solution to log x = `target` < current, returning the state there.

@@ -430,13 +430,8 @@ extension FreeMultiplicativeProduct {
     /// log z moves on the straight segment from log(100 λ_max) + iπ/4, where
     /// w ≈ m_1/z + m_2/z² and u_k ≈ μ_1/w, down to t + i0. The solution is analytic along
     /// the way (singularities lie on the real axis only), so this reaches the physical branch
-    /// wherever continuation along the real axis is blocked. Returns nil on failure.
-    func descendFromInfinity(toLogX t: Double, logLambdaMax: Double) -> State? {
-        var solves = 0
-        return descendFromInfinity(toLogX: t, logLambdaMax: logLambdaMax, solves: &solves)
-    }
-
-    /// The same, adding the Newton solves it made to `solves`.
+    /// wherever continuation along the real axis is blocked. Returns nil on failure. The
+    /// Newton solves it makes are added to `total`.
     func descendFromInfinity(toLogX t: Double, logLambdaMax: Double, solves total: inout Int) -> State? {
         guard let (logM1, normalized) = try? normalizedMoments(count: 2) else { return nil }
         let start = Complex(logLambdaMax + Foundation.log(100), Double.pi / 4)

@@ -117,9 +117,8 @@ public struct EmpiricalSpectrum: Sendable {
         // exact atom, all slopes equal): widen it symmetrically.
         if hi - lo <= 1e-9 * max(abs(lo), abs(hi)) {
             let centre = 0.5 * (lo + hi)
-            (lo, hi) = (centre, centre)
-            let pad = lo == 0 ? 0.5 : abs(lo) * 1e-6
-            (lo, hi) = logarithmic ? (lo / (1 + 1e-6), hi * (1 + 1e-6)) : (lo - pad, hi + pad)
+            let pad = centre == 0 ? 0.5 : abs(centre) * 1e-6
+            (lo, hi) = logarithmic ? (centre / (1 + 1e-6), centre * (1 + 1e-6)) : (centre - pad, centre + pad)
         }
         let edges: [Double] = (0...bins).map { k in
             let t = Double(k) / Double(bins)
